@@ -1,0 +1,96 @@
+"""Stores, products, orders and order lines. Money is Decimal with its currency."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kesheng.core.models import LocalizedNameMixin, TimestampedModel
+from kesheng.customers.models import Customer
+from kesheng.tracking.models import Channel
+
+
+class Store(LocalizedNameMixin, TimestampedModel):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    city = models.CharField(_("city"), max_length=100, blank=True, db_index=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+        ordering = ["code"]
+
+
+class Product(LocalizedNameMixin, TimestampedModel):
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)
+    price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2, null=True)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["sku"]
+
+
+class OrderStatus(models.TextChoices):
+    PLACED = "placed", _("placed")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
+    REFUNDED = "refunded", _("refunded")
+
+
+class Order(models.Model):
+    """A purchase; idempotent on the business's own order_id."""
+
+    order_id = models.CharField(_("order id"), max_length=100, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="orders", null=True, blank=True
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
+    ordered_at = models.DateTimeField(_("ordered at"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    status = models.CharField(
+        _("status"), max_length=12, choices=OrderStatus.choices, default=OrderStatus.PLACED
+    )
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["customer", "-ordered_at"], name="order_customer_time_idx"),
+            models.Index(fields=["ordered_at"], name="order_time_idx"),
+            models.Index(fields=["store", "ordered_at"], name="order_store_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=Decimal("0")), name="order_amount_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="order_lines", null=True, blank=True
+    )
+    sku = models.CharField(_("SKU"), max_length=64)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.sku} × {self.quantity}"

@@ -1,0 +1,73 @@
+"""Reads of stores, products and orders."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Max, Min, Sum
+
+from kesheng.commerce.models import Order, Store
+from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
+
+
+def get_order_summary(customer_pk: int) -> dict:
+    """Order count, total spend per currency, first and last order of one customer."""
+    orders = Order.objects.filter(customer_id=customer_pk)
+    summary = orders.aggregate(
+        count=Count("pk"), first_at=Min("ordered_at"), last_at=Max("ordered_at")
+    )
+    totals = {
+        currency: str(total or Decimal("0.00"))
+        for currency, total in orders.values("currency")
+        .annotate(total=Sum("amount"))
+        .values_list("currency", "total")
+        .order_by("currency")
+    }
+    return {
+        "count": summary["count"],
+        "totals": totals,
+        "first_at": summary["first_at"],
+        "last_at": summary["last_at"],
+    }
+
+
+def list_customer_orders(customer_pk: int, *, limit: int = 100) -> list[Order]:
+    return list(
+        Order.objects.filter(customer_id=customer_pk)
+        .select_related("store", "channel")
+        .prefetch_related("lines")
+        .order_by("-ordered_at", "-pk")[:limit]
+    )
+
+
+def list_order_timeline(
+    customer_pk: int, cursor: TimelineCursor | None, limit: int
+) -> list[TimelineEntry]:
+    orders = (
+        Order.objects.filter(customer_id=customer_pk)
+        .filter(cursor_filter(cursor, kind="order", time_field="ordered_at"))
+        .select_related("store", "channel")
+        .order_by("-ordered_at", "-pk")[:limit]
+    )
+    return [
+        TimelineEntry(
+            kind="order",
+            id=order.pk,
+            occurred_at=order.ordered_at,
+            title=order.order_id,
+            channel=order.channel.code,
+            touchpoint=None,
+            data={
+                "order_id": order.order_id,
+                "amount": str(order.amount),
+                "currency": order.currency,
+                "status": order.status,
+                "store": order.store.code if order.store else None,
+                "store_name": order.store.name if order.store else None,
+                "channel_name": order.channel.name,
+            },
+        )
+        for order in orders
+    ]
+
+
+def list_stores() -> list[Store]:
+    return list(Store.objects.order_by("code"))

@@ -1,0 +1,36 @@
+"""Celery entry points of the core: domain-event dispatch and its safety net."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(
+    name="kesheng.core.dispatch_domain_event",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=8,
+    time_limit=120,
+)
+def dispatch_domain_event(event_id: int) -> bool:
+    from kesheng.core.events import dispatch
+
+    return dispatch(event_id)
+
+
+@shared_task(name="kesheng.core.redispatch_domain_events", time_limit=600)
+def redispatch_domain_events(older_than_seconds: int = 300) -> int:
+    """Dispatch outbox events that were never dispatched (the broker was down, a worker died)."""
+    from kesheng.core.events import dispatch
+    from kesheng.core.models import DomainEvent
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = DomainEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=cutoff)
+    return sum(dispatch(event_id) for event_id in pending.values_list("pk", flat=True)[:10_000])
+
+
+@shared_task(name="kesheng.core.ping", time_limit=30)
+def ping(value: str = "pong") -> str:
+    """A no-op task used to check that a worker is alive and reachable (``kesheng worker``)."""
+    return value

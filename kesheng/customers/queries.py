@@ -1,0 +1,142 @@
+"""Reads of customer profiles: lookup by any identity, lists with search, profile, timeline."""
+
+import contextlib
+import heapq
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from kesheng.core.errors import NotFound
+from kesheng.core.ingest import chunked
+from kesheng.customers.contributions import (
+    TimelineCursor,
+    TimelineEntry,
+    profile_sections,
+    timeline_sources,
+)
+from kesheng.customers.identity import normalize_identity
+from kesheng.customers.models import Consent, Customer, Identity, IdentityKind, Tag
+
+
+def get_customer(customer_id: str) -> Customer:
+    """The customer a public id points at, following merges (a merged id still resolves)."""
+    identity = (
+        Identity.objects.filter(kind=IdentityKind.CUSTOMER_ID, value=str(customer_id).strip())
+        .select_related("customer")
+        .first()
+    )
+    if identity is None:
+        raise NotFound(f"no customer with customer_id {customer_id!r}", field="customer_id")
+    return identity.customer
+
+
+def get_customer_detail(customer_id: str) -> Customer:
+    """The customer with identities, consents and tags prefetched, for the 360 page and API."""
+    customer = get_customer(customer_id)
+    return (
+        Customer.objects.filter(pk=customer.pk)
+        .prefetch_related(
+            Prefetch("identities", queryset=Identity.objects.order_by("kind", "value")),
+            Prefetch("consents", queryset=Consent.objects.order_by("channel", "purpose")),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        )
+        .get()
+    )
+
+
+def find_customer_by_identity(kind: str, value: str) -> Customer | None:
+    try:
+        normalized = normalize_identity(kind, value)
+    except ValueError:
+        return None
+    identity = (
+        Identity.objects.filter(kind=kind, value=normalized).select_related("customer").first()
+    )
+    return identity.customer if identity else None
+
+
+def map_customer_ids(customer_ids: Iterable[str]) -> dict[str, int]:
+    """Public customer ids -> primary keys for the ones that exist (merged ids included)."""
+    wanted = sorted({str(value).strip() for value in customer_ids if value})
+    found: dict[str, int] = {}
+    for chunk in chunked(wanted, 900):
+        found.update(
+            Identity.objects.filter(kind=IdentityKind.CUSTOMER_ID, value__in=chunk).values_list(
+                "value", "customer_id"
+            )
+        )
+    return found
+
+
+def list_customers(
+    *,
+    search: str = "",
+    city: str = "",
+    tag: str = "",
+    gender: str = "",
+) -> QuerySet[Customer]:
+    """Customers matching a free-text search (name, customer id, email, phone, WeChat id) and
+    filters, newest first, with tags prefetched."""
+    customers = Customer.objects.all()
+    text = search.strip()
+    if text:
+        identity_values = {text, text.lower()}
+        for kind in ("phone", "email"):
+            with contextlib.suppress(ValueError):
+                identity_values.add(normalize_identity(kind, text))
+        customers = customers.filter(
+            Q(name__icontains=text)
+            | Q(customer_id__icontains=text)
+            | Q(
+                pk__in=Identity.objects.filter(
+                    Q(value__in=identity_values) | Q(value__icontains=text)
+                ).values("customer_id")
+            )
+        )
+    if city:
+        customers = customers.filter(city=city)
+    if tag:
+        customers = customers.filter(tags__name=tag)
+    if gender:
+        customers = customers.filter(gender=gender)
+    return customers.prefetch_related("tags").order_by("-created_at", "-id")
+
+
+def list_cities() -> list[str]:
+    return list(
+        Customer.objects.exclude(city="").values_list("city", flat=True).distinct().order_by("city")
+    )
+
+
+def list_tags() -> list[str]:
+    return list(Tag.objects.values_list("name", flat=True).order_by("name"))
+
+
+def get_profile_sections(customer: Customer) -> dict[str, Any]:
+    """What the higher apps add to a profile (orders summary, later points and cases)."""
+    return {name: section(customer.pk) for name, section in sorted(profile_sections.items())}
+
+
+def list_timeline(
+    customer: Customer, *, cursor: TimelineCursor | None = None, limit: int = 50
+) -> tuple[list[TimelineEntry], TimelineCursor | None]:
+    """The customer's events, orders and every other registered source, newest first.
+
+    Each source returns at most ``limit + 1`` entries after ``cursor``; merging them and keeping
+    the first ``limit`` gives one page in one query per source. The returned cursor fetches the
+    next page, or is None at the end.
+    """
+    limit = max(1, min(limit, 200))
+    streams = [source(customer.pk, cursor, limit + 1) for source in timeline_sources.values()]
+    merged = heapq.merge(*streams, key=lambda entry: entry.sort_key, reverse=True)
+    page: list[TimelineEntry] = []
+    for entry in merged:
+        page.append(entry)
+        if len(page) > limit:
+            break
+    if len(page) > limit:
+        page = page[:limit]
+        last = page[-1]
+        return page, TimelineCursor(occurred_at=last.occurred_at, kind=last.kind, id=last.id)
+    return page, None

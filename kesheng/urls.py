@@ -1,0 +1,13 @@
+"""URL wiring: the staff UI, the admin and the JSON API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from kesheng.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("django.contrib.auth.urls")),
+]
