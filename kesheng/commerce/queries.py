@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Min, Sum
 
 from kesheng.commerce.models import Order, Store
+from kesheng.core.parsing import CENT
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
 
 
@@ -15,7 +16,8 @@ def get_order_summary(customer_pk: int) -> dict:
         count=Count("pk"), first_at=Min("ordered_at"), last_at=Max("ordered_at")
     )
     totals = {
-        currency: str(total or Decimal("0.00"))
+        # SQLite sums decimals in floating point: round back to cents.
+        currency: str(Decimal(total or 0).quantize(CENT))
         for currency, total in orders.values("currency")
         .annotate(total=Sum("amount"))
         .values_list("currency", "total")
