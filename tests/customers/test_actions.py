@@ -71,7 +71,9 @@ def test_record_joining_two_profiles_merges_them_keeping_events_and_orders(make_
             }
         ]
     )
-    result = upsert_customer(record=CustomerRecord(phone="+86 138-0013-8000", email="wang@example.com"))
+    result = upsert_customer(
+        record=CustomerRecord(phone="+86 138-0013-8000", email="wang@example.com")
+    )
     assert result.customer.pk == by_phone.pk
     assert result.merged_customer_ids == ["C2"]
     assert not Customer.objects.filter(pk=by_email.pk).exists()
