@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from kesheng.api import api
 
@@ -10,4 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
+    path("", include("kesheng.customers.urls")),
+    path("", include("kesheng.tracking.urls")),
 ]

@@ -6,6 +6,7 @@ from django.db.models import Count, Max, Min, Sum
 
 from kesheng.commerce.models import Order, Store
 from kesheng.core.parsing import CENT
+from kesheng.core.templatetags.kesheng_format import format_money
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
 
 
@@ -73,3 +74,34 @@ def list_order_timeline(
 
 def list_stores() -> list[Store]:
     return list(Store.objects.order_by("code"))
+
+
+def get_order_columns(customer_pks: list[int]) -> dict[int, dict]:
+    """Order count and spend for a page of customers in one grouped query (the customer list).
+
+    Spend is summed per currency; a customer who paid in several currencies shows each total.
+    """
+    rows = (
+        Order.objects.filter(customer_id__in=customer_pks)
+        .values("customer_id", "currency")
+        .annotate(count=Count("pk"), total=Sum("amount"))
+        .order_by("customer_id", "currency")
+    )
+    counts: dict[int, int] = {}
+    totals: dict[int, list[str]] = {}
+    for row in rows:
+        counts[row["customer_id"]] = counts.get(row["customer_id"], 0) + row["count"]
+        total = Decimal(row["total"] or 0).quantize(Decimal("0.01"))
+        totals.setdefault(row["customer_id"], []).append(format_money(total, row["currency"]))
+    return {
+        pk: {"order_count": counts.get(pk, 0), "order_total": " · ".join(totals.get(pk, []))}
+        for pk in customer_pks
+    }
+
+
+def get_order_panel(customer_pk: int, *, recent: int = 10) -> dict:
+    """The orders panel of the customer-360 page: the summary and the latest orders with lines."""
+    return {
+        "summary": get_order_summary(customer_pk),
+        "orders": list_customer_orders(customer_pk, limit=recent),
+    }

@@ -84,3 +84,71 @@ def cursor_filter(cursor: TimelineCursor | None, *, kind: str, time_field: str):
     return Q(**{f"{time_field}__lt": cursor.occurred_at}) | Q(
         **{time_field: cursor.occurred_at, "pk__lt": cursor.id}
     )
+
+
+# --- the staff pages --------------------------------------------------------------------------
+# The customer list and the customer-360 page are built in ``customers``, but most of what they
+# show belongs to higher apps. These registries let each app add its columns, panels and the way
+# its timeline entries read, without ``customers`` importing it.
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A column a higher app adds to the staff customer list; ``label`` is a lazy translation."""
+
+    key: str
+    label: Any
+    is_numeric: bool = False
+
+
+# values(customer_pks) -> {customer_pk: {column key: display value}}, one query for a whole page
+ListValues = Callable[[list[int]], dict[int, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ListColumnGroup:
+    columns: tuple[ListColumn, ...]
+    values: ListValues
+
+
+@dataclass(frozen=True)
+class ProfilePanel:
+    """A panel on the customer-360 page: the template that draws it and its context.
+
+    ``context(customer_pk)`` runs a fixed number of queries whatever the customer's history.
+    """
+
+    title: Any
+    template_name: str
+    context: Callable[[int], dict[str, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TimelineDisplay:
+    """How one timeline entry reads on the 360 page, in the active language."""
+
+    title: str
+    channel: str | None = None
+    touchpoint: str | None = None
+    journey_stage: str | None = None
+    details: tuple[str, ...] = ()
+
+
+TimelinePresenter = Callable[[TimelineEntry], TimelineDisplay]
+
+list_column_groups: dict[str, ListColumnGroup] = {}
+profile_panels: dict[str, ProfilePanel] = {}
+timeline_presenters: dict[str, TimelinePresenter] = {}
+
+
+def register_list_columns(name: str, *, columns: list[ListColumn], values: ListValues) -> None:
+    list_column_groups[name] = ListColumnGroup(columns=tuple(columns), values=values)
+
+
+def register_profile_panel(name: str, panel: ProfilePanel) -> None:
+    profile_panels[name] = panel
+
+
+def register_timeline_presenter(kind: str, presenter: TimelinePresenter) -> None:
+    timeline_presenters[kind] = presenter

@@ -3,16 +3,23 @@
 import contextlib
 import heapq
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 
 from kesheng.core.errors import NotFound
 from kesheng.core.ingest import chunked
 from kesheng.customers.contributions import (
+    ListColumn,
     TimelineCursor,
+    TimelineDisplay,
     TimelineEntry,
+    list_column_groups,
+    profile_panels,
     profile_sections,
+    timeline_presenters,
     timeline_sources,
 )
 from kesheng.customers.identity import normalize_identity
@@ -140,3 +147,118 @@ def list_timeline(
         last = page[-1]
         return page, TimelineCursor(occurred_at=last.occurred_at, kind=last.kind, id=last.id)
     return page, None
+
+
+# --- the staff pages --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerListRow:
+    customer: Customer
+    cells: list[Any]
+
+
+@dataclass(frozen=True)
+class CustomerListPage:
+    """One page of the staff customer list, with the columns higher apps add and the choices
+    the filters offer."""
+
+    page: Page
+    columns: list[ListColumn]
+    rows: list[CustomerListRow]
+    cities: list[str]
+    tags: list[str]
+
+
+def get_customer_list_page(
+    *,
+    search: str = "",
+    city: str = "",
+    tag: str = "",
+    gender: str = "",
+    page_number: int | str | None = 1,
+    per_page: int = 25,
+) -> CustomerListPage:
+    """A page of ``list_customers`` plus each registered column group's values for that page.
+
+    Every column group runs one query for the whole page, so the number of queries does not grow
+    with the number of rows.
+    """
+    customers = list_customers(search=search, city=city, tag=tag, gender=gender)
+    page = Paginator(customers, per_page).get_page(page_number)
+    page_customers = list(page.object_list)
+    pks = [customer.pk for customer in page_customers]
+    columns: list[ListColumn] = []
+    values_by_group: list[tuple[tuple[ListColumn, ...], dict[int, dict[str, Any]]]] = []
+    for _name, group in sorted(list_column_groups.items()):
+        columns.extend(group.columns)
+        values_by_group.append((group.columns, group.values(pks) if pks else {}))
+    rows = []
+    for customer in page_customers:
+        cells: list[Any] = []
+        for group_columns, values in values_by_group:
+            customer_values = values.get(customer.pk, {})
+            cells.extend(customer_values.get(column.key) for column in group_columns)
+        rows.append(CustomerListRow(customer=customer, cells=cells))
+    return CustomerListPage(
+        page=page, columns=columns, rows=rows, cities=list_cities(), tags=list_tags()
+    )
+
+
+@dataclass(frozen=True)
+class ShownPanel:
+    name: str
+    title: Any
+    template_name: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    entry: TimelineEntry
+    display: TimelineDisplay
+
+
+@dataclass(frozen=True)
+class Customer360:
+    """Everything the customer-360 page shows about one customer."""
+
+    customer: Customer
+    panels: list[ShownPanel]
+    timeline: list[TimelineItem]
+    older_cursor: TimelineCursor | None
+
+
+def present_timeline_entry(entry: TimelineEntry) -> TimelineDisplay:
+    """How an entry reads on the page: its source's presenter, or its own fields as they are."""
+    presenter = timeline_presenters.get(entry.kind)
+    if presenter is not None:
+        return presenter(entry)
+    return TimelineDisplay(title=entry.title, channel=entry.channel, touchpoint=entry.touchpoint)
+
+
+def get_customer_360(
+    customer_id: str, *, cursor: TimelineCursor | None = None, timeline_limit: int = 30
+) -> Customer360:
+    """The profile (identities, consents, tags), each registered panel and one timeline page.
+
+    ``customer_id`` may be a merged profile's old id; the surviving customer comes back, and
+    the caller can tell by comparing ``customer.customer_id``.
+    """
+    customer = get_customer_detail(customer_id)
+    panels = [
+        ShownPanel(
+            name=name,
+            title=panel.title,
+            template_name=panel.template_name,
+            context=panel.context(customer.pk),
+        )
+        for name, panel in sorted(profile_panels.items(), key=lambda item: (item[1].order, item[0]))
+    ]
+    entries, older_cursor = list_timeline(customer, cursor=cursor, limit=timeline_limit)
+    timeline = [
+        TimelineItem(entry=entry, display=present_timeline_entry(entry)) for entry in entries
+    ]
+    return Customer360(
+        customer=customer, panels=panels, timeline=timeline, older_cursor=older_cursor
+    )

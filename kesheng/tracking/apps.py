@@ -9,10 +9,28 @@ class TrackingConfig(AppConfig):
 
     def ready(self) -> None:
         from kesheng.customers.contributions import (
+            ProfilePanel,
+            register_profile_panel,
             register_profile_section,
+            register_timeline_presenter,
             register_timeline_source,
         )
-        from kesheng.tracking.queries import get_event_summary, list_event_timeline
+        from kesheng.tracking.presenters import present_event_entry
+        from kesheng.tracking.queries import (
+            get_event_panel,
+            get_event_summary,
+            list_event_timeline,
+        )
 
         register_timeline_source("event", list_event_timeline)
         register_profile_section("events", get_event_summary)
+        register_timeline_presenter("event", present_event_entry)
+        register_profile_panel(
+            "events",
+            ProfilePanel(
+                title=_("Touchpoint activity"),
+                template_name="tracking/customer_events_panel.html",
+                context=get_event_panel,
+                order=20,
+            ),
+        )

@@ -1,9 +1,17 @@
 """Reads of channels, touchpoints and events."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Max, Prefetch
 
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
-from kesheng.tracking.models import JOURNEY_STAGE_ORDER, Channel, Event, Touchpoint
+from kesheng.tracking.models import (
+    JOURNEY_STAGE_ORDER,
+    Channel,
+    Event,
+    JourneyStage,
+    Touchpoint,
+)
 
 
 def list_channels_with_touchpoints() -> list[Channel]:
@@ -80,3 +88,85 @@ def get_event_summary(customer_pk: int) -> dict:
         count=Count("pk"), last_at=Max("occurred_at")
     )
     return {"count": summary["count"], "last_at": summary["last_at"]}
+
+
+@dataclass(frozen=True)
+class StageColumn:
+    stage: str
+    label: str
+    event_count: int
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel: Channel
+    cells: list[list[Touchpoint]]  # one list of touchpoints per stage column, in column order
+    event_count: int
+
+
+@dataclass(frozen=True)
+class TouchpointOverview:
+    """Channels as rows, journey stages as columns, touchpoints (with event counts) in cells."""
+
+    stages: list[StageColumn]
+    rows: list[ChannelRow]
+    event_count: int
+
+
+def get_touchpoint_overview() -> TouchpointOverview:
+    """The touchpoint map: every channel's touchpoints placed by journey stage, with event
+    counts; a stage no touchpoint uses ("unassigned" usually) is left out."""
+    channels = list_channels_with_touchpoints()
+    used_stages = {
+        touchpoint.journey_stage for channel in channels for touchpoint in channel.touchpoints.all()
+    }
+    stage_order = [stage for stage in JOURNEY_STAGE_ORDER if stage in used_stages]
+    stage_order += sorted(used_stages - set(stage_order))
+    stage_totals = dict.fromkeys(stage_order, 0)
+    rows = []
+    for channel in channels:
+        cells: dict[str, list[Touchpoint]] = {stage: [] for stage in stage_order}
+        for touchpoint in channel.touchpoints.all():
+            cells[touchpoint.journey_stage].append(touchpoint)
+            stage_totals[touchpoint.journey_stage] += touchpoint.event_count
+        rows.append(
+            ChannelRow(
+                channel=channel,
+                cells=[cells[stage] for stage in stage_order],
+                event_count=sum(t.event_count for t in channel.touchpoints.all()),
+            )
+        )
+    labels = dict(JourneyStage.choices)
+    stages = [
+        StageColumn(
+            stage=stage, label=str(labels.get(stage, stage)), event_count=stage_totals[stage]
+        )
+        for stage in stage_order
+    ]
+    return TouchpointOverview(
+        stages=stages, rows=rows, event_count=sum(row.event_count for row in rows)
+    )
+
+
+def get_event_panel(customer_pk: int) -> dict:
+    """The events panel of the customer-360 page: how many events, the last one, and how many
+    on each channel (two queries, whatever the history)."""
+    per_channel = list(
+        Event.objects.filter(customer_id=customer_pk)
+        .values("channel_id")
+        .annotate(count=Count("pk"), last_at=Max("occurred_at"))
+        .order_by("-count", "channel_id")
+    )
+    channels = Channel.objects.in_bulk([row["channel_id"] for row in per_channel])
+    return {
+        "event_count": sum(row["count"] for row in per_channel),
+        "last_at": max((row["last_at"] for row in per_channel), default=None),
+        "channels": [
+            {
+                "channel": channels[row["channel_id"]],
+                "count": row["count"],
+                "last_at": row["last_at"],
+            }
+            for row in per_channel
+        ],
+    }

@@ -1,0 +1,61 @@
+"""Back office for stores and products (edited here) and orders (read-only: they arrive through
+the API and imports, idempotent on order_id, and emit ``order.placed``)."""
+
+from django.contrib import admin
+
+from kesheng.commerce.models import Order, OrderLine, Product, Store
+from kesheng.core.admin import ReadOnlyAdmin
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_zh", "name_en", "city", "region", "is_active", "opened_on"]
+    list_filter = ["is_active", "region", "city"]
+    search_fields = ["code", "name_zh", "name_en", "city"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name_zh", "name_en", "category", "price", "currency"]
+    list_filter = ["category", "currency"]
+    search_fields = ["sku", "name_zh", "name_en"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    fields = ["sku", "product", "quantity", "unit_price", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "order_id",
+        "customer",
+        "ordered_at",
+        "amount",
+        "currency",
+        "status",
+        "store",
+        "channel",
+    ]
+    list_filter = ["status", "channel", "store", "currency"]
+    search_fields = ["=order_id", "=customer__customer_id"]
+    list_select_related = ["customer", "store", "channel"]
+    ordering = ["-ordered_at", "-id"]
+    inlines = [OrderLineInline]
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdmin):
+    list_display = ["order", "sku", "quantity", "unit_price", "amount"]
+    search_fields = ["=order__order_id", "=sku"]
+    list_select_related = ["order"]

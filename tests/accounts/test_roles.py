@@ -1,0 +1,45 @@
+from django.contrib.auth.models import Group
+
+from tests.staff_fixtures import create_staff_user
+
+
+def _codenames(group_name: str) -> set[str]:
+    return set(Group.objects.get(name=group_name).permissions.values_list("codename", flat=True))
+
+
+def test_every_role_group_exists(db):
+    assert set(Group.objects.values_list("name", flat=True)) >= {
+        "admin",
+        "analyst",
+        "cx_manager",
+        "agent",
+        "store_manager",
+    }
+
+
+def test_analyst_may_view_everything_about_customers_but_change_nothing(db):
+    codenames = _codenames("analyst")
+    assert {"view_customer", "view_event", "view_order", "view_touchpoint"} <= codenames
+    assert {name for name in codenames if not name.startswith("view_")} == set()
+
+
+def test_agent_may_update_a_customer_and_their_consent_only(db):
+    changes = {name for name in _codenames("agent") if not name.startswith("view_")}
+    assert changes == {"change_customer", "change_consent"}
+
+
+def test_cx_manager_may_place_touchpoints_on_the_journey(db):
+    assert {"change_touchpoint", "add_touchpoint", "change_channel"} <= _codenames("cx_manager")
+
+
+def test_only_admin_sees_api_keys_and_the_audit_log(db):
+    for role in ["analyst", "cx_manager", "agent", "store_manager"]:
+        assert not {"view_apikey", "view_auditentry"} & _codenames(role), role
+    assert {"view_apikey", "change_apikey", "view_auditentry"} <= _codenames("admin")
+
+
+def test_each_role_may_open_the_customer_pages(db):
+    for role in ["admin", "analyst", "cx_manager", "agent", "store_manager"]:
+        user = create_staff_user(f"user-{role}", role=role)
+        assert user.has_perm("customers.view_customer"), role
+        assert user.has_perm("tracking.view_touchpoint"), role
