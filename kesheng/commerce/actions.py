@@ -382,3 +382,72 @@ def record_orders(*, items: list[Any]) -> IngestResult:
     """Validate a batch of raw orders and store the valid ones; idempotent on ``order_id``.
     Emits ``order.placed`` for each new order."""
     return write_orders(prepare_orders(items))
+
+
+def save_store(
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str = "",
+    city: str = "",
+    region: str = "",
+    address: str = "",
+    opened_on=None,
+    is_active: bool = True,
+) -> Store:
+    """Create the store with this code or update its details (master data from the back office
+    or the demo data). Saving the same details twice changes nothing and emits nothing; a
+    change emits ``store.saved``."""
+    details = {
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "city": city,
+        "region": region,
+        "address": address,
+        "opened_on": opened_on,
+        "is_active": is_active,
+    }
+    with transaction.atomic():
+        store, created = Store.objects.select_for_update().get_or_create(
+            code=code, defaults=details
+        )
+        changed = [name for name, value in details.items() if getattr(store, name) != value]
+        for name in changed:
+            setattr(store, name, details[name])
+        if changed:
+            store.save(update_fields=[*changed, "updated_at"])
+        if created or changed:
+            emit("store.saved", {"code": code, "created": created})
+    return store
+
+
+def save_product(
+    *,
+    sku: str,
+    name_zh: str,
+    name_en: str = "",
+    category: str = "",
+    price: Decimal | None = None,
+    currency: str = "CNY",
+) -> Product:
+    """Create the product with this SKU or update its details; unchanged details change nothing.
+    Emits ``product.saved`` when something changed."""
+    details = {
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "category": category,
+        "price": price,
+        "currency": currency,
+    }
+    with transaction.atomic():
+        product, created = Product.objects.select_for_update().get_or_create(
+            sku=sku, defaults=details
+        )
+        changed = [name for name, value in details.items() if getattr(product, name) != value]
+        for name in changed:
+            setattr(product, name, details[name])
+        if changed:
+            product.save(update_fields=[*changed, "updated_at"])
+        if created or changed:
+            emit("product.saved", {"sku": sku, "created": created})
+    return product

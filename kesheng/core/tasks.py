@@ -1,4 +1,8 @@
-"""Celery entry points of the core: domain-event dispatch and its safety net."""
+"""Celery entry points of the core: domain-event dispatch and its safety net.
+
+Each task sets its soft time limit with its hard one: Celery refuses to send a task whose soft
+limit (otherwise the global ``CELERY_TASK_SOFT_TIME_LIMIT``) is above its own hard limit.
+"""
 
 from datetime import timedelta
 
@@ -12,6 +16,7 @@ from django.utils import timezone
     retry_backoff=True,
     max_retries=8,
     time_limit=120,
+    soft_time_limit=100,
 )
 def dispatch_domain_event(event_id: int) -> bool:
     from kesheng.core.events import dispatch
@@ -19,7 +24,7 @@ def dispatch_domain_event(event_id: int) -> bool:
     return dispatch(event_id)
 
 
-@shared_task(name="kesheng.core.redispatch_domain_events", time_limit=600)
+@shared_task(name="kesheng.core.redispatch_domain_events", time_limit=600, soft_time_limit=570)
 def redispatch_domain_events(older_than_seconds: int = 300) -> int:
     """Dispatch outbox events that were never dispatched (the broker was down, a worker died)."""
     from kesheng.core.events import dispatch
@@ -30,7 +35,7 @@ def redispatch_domain_events(older_than_seconds: int = 300) -> int:
     return sum(dispatch(event_id) for event_id in pending.values_list("pk", flat=True)[:10_000])
 
 
-@shared_task(name="kesheng.core.ping", time_limit=30)
+@shared_task(name="kesheng.core.ping", time_limit=30, soft_time_limit=20)
 def ping(value: str = "pong") -> str:
     """A no-op task used to check that a worker is alive and reachable (``kesheng worker``)."""
     return value
