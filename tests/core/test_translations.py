@@ -185,5 +185,5 @@ def test_customer_360_labels_follow_the_language(client, db, restore_language):
     client.post("/i18n/setlang/", {"language": "en", "next": "/customers/C001/"})
     english = client.get("/customers/C001/").content.decode()
     assert "Timeline" in english
-    assert "use and service" in english
+    assert "Use and service" in english
     assert "WeChat customer service" in english
