@@ -209,3 +209,12 @@ def test_superuser_sees_customer_pages_without_a_role(client, db):
     build_customer_with_history("C001")
     assert client.get("/customers/").status_code == 200
     assert client.get("/customers/C001/").status_code == 200
+
+
+def test_log_out_button_ends_the_session(staff_client):
+    page = staff_client.get("/customers/").content.decode()
+    assert 'action="/accounts/logout/" method="post"' in page
+    response = staff_client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/"
+    assert staff_client.get("/customers/").status_code == 302
