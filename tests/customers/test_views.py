@@ -218,3 +218,12 @@ def test_log_out_button_ends_the_session(staff_client):
     assert response.status_code == 302
     assert response.url == "/accounts/login/"
     assert staff_client.get("/customers/").status_code == 302
+
+
+def test_a_refused_page_explains_itself_in_the_staff_layout(client, db):
+    client.force_login(create_user_with_permissions("intern"))
+    response = client.get("/customers/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "无权访问" in html
+    assert "退出登录" in html
