@@ -46,7 +46,7 @@ def test_customer_list_shows_name_id_city_tags_and_order_totals(staff_client):
     html = response.content.decode()
     assert "王芳" in html
     assert "上海" in html
-    assert '<span class="tag">vip</span>' in html
+    assert '<a class="tag" href="?tag=vip">vip</a>' in html
     assert "¥256.00" in html
 
 
