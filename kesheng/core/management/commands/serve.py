@@ -1,6 +1,7 @@
 """``kesheng serve``: run the web UI and API on one machine (the embedded default)."""
 
 import os
+import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -25,9 +26,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         address = f"{options['host']}:{options['port']}"
         if options["production"]:
-            os.execvp(
-                "gunicorn",
+            # ``python -m gunicorn`` with this interpreter: .venv/bin need not be on PATH.
+            os.execv(
+                sys.executable,
                 [
+                    sys.executable,
+                    "-m",
                     "gunicorn",
                     "kesheng.wsgi",
                     "--bind",
