@@ -42,6 +42,10 @@ def has_customers() -> bool:
     return list_customers().exists()
 
 
+def has_demo_login() -> bool:
+    return get_user_model().objects.filter(username=SUPERUSER_NAME).exists()
+
+
 def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = None):
     """Load the demo retail chain: stores, products, customers, two years of orders and events,
     and one staff login per role, in one transaction.

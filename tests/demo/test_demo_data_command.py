@@ -69,6 +69,15 @@ def test_command_with_if_empty_skips_when_customers_exist(db, capsys):
     assert counts() == before
 
 
+def test_command_with_if_empty_reminds_of_the_demo_login_when_skipping(db, capsys):
+    call_command("demo_data", "--customers", "5")
+    capsys.readouterr()
+    call_command("demo_data", "--customers", "5", "--if-empty")
+    output = capsys.readouterr().out
+    assert "demo / kesheng-demo" in output
+    assert Customer.objects.count() == 5
+
+
 def test_command_with_if_empty_loads_into_an_empty_database(db, capsys):
     call_command("demo_data", "--customers", "10", "--if-empty")
     output = capsys.readouterr().out

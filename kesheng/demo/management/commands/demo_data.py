@@ -6,7 +6,13 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from kesheng.demo.actions import has_customers, load_demo_data
+from kesheng.demo.actions import (
+    DEMO_PASSWORD,
+    SUPERUSER_NAME,
+    has_customers,
+    has_demo_login,
+    load_demo_data,
+)
 from kesheng.demo.catalogue import BRAND_EN, BRAND_ZH
 
 
@@ -47,8 +53,13 @@ class Command(BaseCommand):
             )
             if options["json"]:
                 self.stdout.write(json.dumps({"skipped": True, "reason": message}))
-            else:
-                self.stdout.write(message)
+                return
+            self.stdout.write(message)
+            if has_demo_login():
+                self.stdout.write(
+                    _("Staff login of the demo: %(user)s / %(password)s (unless changed since)")
+                    % {"user": SUPERUSER_NAME, "password": DEMO_PASSWORD}
+                )
             return
         started = time.monotonic()
         summary = load_demo_data(customer_count=customer_count, seed=options["seed"])
