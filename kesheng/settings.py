@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # so /api/v1/docs serves Swagger UI from the package, not from a CDN
     "kesheng.core",
     "kesheng.accounts",
     "kesheng.customers",

@@ -407,4 +407,12 @@ def test_openapi_lists_every_path_and_describes_the_bodies(client, db):
     order = orders_body["content"]["application/json"]["schema"]["oneOf"][2]
     assert "sku" in order["properties"]["lines"]["items"]["properties"]
     assert "requestBody" in schema["paths"]["/api/v1/customers"]["post"]
-    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_api_docs_page_serves_swagger_from_the_package_not_a_cdn(client, db):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    assert "/api/v1/openapi.json" in html
