@@ -21,7 +21,7 @@ demo: install
 	$(BIN)/kesheng serve --host $(HOST) --port $(PORT)
 
 test: install
-	VENV=$(VENV) sh scripts/test.sh
+	VENV=$(VENV) sh scripts/test.sh $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,7 +17,8 @@ echo "== static checks: ruff, import layers, migrations"
     echo "models changed without a migration: run 'kesheng makemigrations'"; exit 1; }
 
 echo "== tests on SQLite"
-"$BIN/pytest" "$@"
+# -rs lists every skipped test with its reason (no Redis, no Chromium), so nothing passes silently.
+"$BIN/pytest" -rs "$@"
 
 echo "== tests on PostgreSQL ($POSTGRES_URL)"
 if "$BIN/python" -c "
@@ -27,7 +28,7 @@ try:
 except Exception as error:
     print(error, file=sys.stderr); sys.exit(1)
 "; then
-    DATABASE_URL="$POSTGRES_URL" "$BIN/pytest" "$@"
+    DATABASE_URL="$POSTGRES_URL" "$BIN/pytest" -rs "$@"
 elif [ "${KESHENG_REQUIRE_POSTGRES:-0}" = "1" ]; then
     echo "PostgreSQL is required here (KESHENG_REQUIRE_POSTGRES=1) but does not answer"; exit 1
 else
