@@ -101,6 +101,15 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     return response
 
 
+@api.exception_handler(OverflowError)
+def _out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # Only input causes this (a date near year 1 or 9999 shifted across a time zone); the
+    # parsers report it per field where they can, this is the safety net for the rest.
+    return api.create_response(
+        request, {"detail": _("a value is out of range: %(reason)s") % {"reason": exc}}, status=422
+    )
+
+
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     from django.conf import settings

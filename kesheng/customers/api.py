@@ -3,7 +3,7 @@
 import base64
 import binascii
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -66,10 +66,15 @@ class CustomerIn(Schema):
     @field_validator("signed_up_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
         # Time without an offset means the business's own zone, as in the import files.
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
-        return value
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range") from None
 
     @field_validator("attributes")
     @classmethod
@@ -274,11 +279,13 @@ def decode_cursor(token: str) -> TimelineCursor:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         occurred_at, kind, entry_id = json.loads(raw)
         moment = datetime.fromisoformat(occurred_at)
-    except (binascii.Error, ValueError, TypeError, RecursionError):
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's time has an offset")
+        moment = moment.astimezone(UTC)
+    except (binascii.Error, ValueError, TypeError, RecursionError, OverflowError):
         raise invalid from None
     valid = (
-        moment.tzinfo is not None
-        and isinstance(kind, str)
+        isinstance(kind, str)
         and 0 < len(kind) <= 40
         and isinstance(entry_id, int)
         and not isinstance(entry_id, bool)

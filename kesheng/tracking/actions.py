@@ -82,7 +82,7 @@ def parse_event_item(item: Any, zone: ZoneInfo) -> EventInput:
         raise ValueError("occurred_at: is required")
     try:
         occurred_at = parse_datetime(item["occurred_at"], default_zone=zone)
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:  # OverflowError: a time near year 1 or 9999
         raise ValueError(f"occurred_at: {error}") from None
     properties = item.get("properties")
     if properties is None:

@@ -168,3 +168,9 @@ def test_each_new_order_emits_order_placed(writer, customer):
     post(writer, [order(), order(order_id="O2")])
     placed = DomainEvent.objects.filter(name="order.placed").order_by("pk")
     assert [event.payload["order_id"] for event in placed] == ["O1", "O2"]
+
+
+def test_a_time_out_of_range_is_a_4xx_not_a_500(writer, customer):
+    response = post(writer, [order(ordered_at="0001-01-01T00:00:00+08:00"), order(order_id="O2")])
+    assert response.status_code == 422
+    assert Order.objects.count() == 0

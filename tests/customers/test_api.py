@@ -416,3 +416,26 @@ def test_api_docs_page_serves_swagger_from_the_package_not_a_cdn(client, db):
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
     assert "/api/v1/openapi.json" in html
+
+
+@pytest.mark.parametrize(
+    "signed_up_at",
+    ["0001-01-01T00:00:00+08:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59-14:00"],
+)
+def test_a_time_out_of_range_is_a_422_not_a_500(writer, signed_up_at):
+    response = post(writer, {"customer_id": "C9", "signed_up_at": signed_up_at})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "signed_up_at", "reason": "Value error, is out of range"}
+    ]
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "2025-01-01T00:00:00"])
+def test_a_forged_cursor_with_a_bad_time_is_a_422(reader, make_customer, moment):
+    import base64
+
+    make_customer("C1")
+    token = base64.urlsafe_b64encode(json.dumps([moment, "event", 5]).encode()).decode()
+    response = reader.get(f"{CUSTOMERS}/C1/timeline?cursor={token.rstrip('=')}")
+    assert response.status_code == 422

@@ -189,3 +189,12 @@ def test_a_batch_takes_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):
         response = post(writer, batch)
     assert response.json()["accepted"] == size
+
+
+def test_a_time_out_of_range_rejects_that_event_only(writer, customer):
+    response = post(writer, [event(occurred_at="0001-01-01T00:00:00+08:00"), event(event_id="E2")])
+    assert response.status_code == 200
+    assert response.json()["rejected"] == [
+        {"index": 0, "id": "E1", "field": "occurred_at", "reason": "date value out of range"}
+    ]
+    assert stored_ids() == ["E2"]
