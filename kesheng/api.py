@@ -40,6 +40,8 @@ def _field_path(location: tuple) -> str:
         rest = rest[1:]  # the handler's parameter name means nothing to a client
     path = ""
     for part in rest:
+        if part == "[key]":  # pydantic's marker for "the key itself", named by the part before
+            continue
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path or str(source)
 

@@ -11,7 +11,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from kesheng.accounts.api_auth import ApiKeyAuth
 from kesheng.accounts.models import Scope
@@ -19,7 +26,14 @@ from kesheng.core.api import ErrorOut, ValidationErrorOut
 from kesheng.core.errors import FieldError, InvalidInput
 from kesheng.customers.actions import CustomerRecord, upsert_customer
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry
-from kesheng.customers.models import Customer
+from kesheng.customers.identity import normalize_identity
+from kesheng.customers.models import (
+    ConsentChannel,
+    ConsentPurpose,
+    Customer,
+    Gender,
+    IncomeBand,
+)
 from kesheng.customers.queries import get_customer, get_customer_detail, get_profile_sections
 from kesheng.customers.queries import list_timeline as list_customer_timeline
 
@@ -28,6 +42,19 @@ router = Router(tags=["customers"])
 _MAX_ATTRIBUTES_BYTES = 16_384
 _Identifier = Annotated[str, StringConstraints(max_length=200)]
 _TagName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def _check_consent_key(key: str) -> str:
+    channel, _separator, purpose = key.partition(":")
+    if channel not in ConsentChannel.values or purpose not in ConsentPurpose.values:
+        raise ValueError(
+            f"must be channel:purpose with channel in {', '.join(ConsentChannel.values)} "
+            f"and purpose in {', '.join(ConsentPurpose.values)}"
+        )
+    return key
+
+
+_ConsentKey = Annotated[str, AfterValidator(_check_consent_key)]
 
 
 class CustomerIn(Schema):
@@ -46,22 +73,28 @@ class CustomerIn(Schema):
         default_factory=list, max_length=50, description='"system:id", e.g. "pos:88812"'
     )
     name: str | None = Field(None, max_length=200)
-    gender: str | None = Field(None, max_length=10, description="female, male or other")
+    gender: Gender | None = None
     birthday: date | None = None
     city: str | None = Field(None, max_length=100)
     occupation: str | None = Field(None, max_length=100)
-    income_band: str | None = Field(
-        None, max_length=20, description="low, lower_middle, upper_middle, high or very_high"
-    )
+    income_band: IncomeBand | None = None
     signed_up_at: datetime | None = None
     attributes: dict[str, Any] = Field(default_factory=dict, description="at most 16 KB as JSON")
     tags: list[_TagName] = Field(default_factory=list, max_length=100)
-    consents: dict[str, bool] = Field(
+    consents: dict[_ConsentKey, bool] = Field(
         default_factory=dict,
         description='"channel:purpose" -> granted, e.g. {"email:surveys": true}',
         examples=[{"email:surveys": True, "sms:marketing": False}],
     )
     source: str = Field("api", max_length=50, description="where this record came from")
+
+    # The checks the upsert makes too, here as well so one answer names every bad field.
+    @field_validator("email", "phone")
+    @classmethod
+    def _identity(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value not in (None, ""):
+            normalize_identity(info.field_name, value)
+        return value
 
     @field_validator("signed_up_at")
     @classmethod

@@ -139,6 +139,32 @@ def test_post_refuses_bad_fields_with_422_naming_them_and_writes_nothing(
     assert snapshot() == before
 
 
+def test_post_names_every_bad_field_in_one_answer(writer, db):
+    response = post(
+        writer,
+        {
+            "customer_id": "C9",
+            "email": "not-an-email",
+            "phone": "12",
+            "birthday": "yesterday",
+            "gender": "robot",
+            "consents": {"email:surveys": True, "fax:spam": True},
+        },
+    )
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == [
+        "email",
+        "phone",
+        "gender",
+        "birthday",
+        "consents.fax:spam",
+    ]
+    assert response.json()["detail"] == (
+        "5 fields are invalid: email, phone, gender, birthday, consents.fax:spam"
+    )
+    assert Customer.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
