@@ -242,13 +242,16 @@ def _generate_customer(rng, clock: _Clock, seed: int, index: int, data: DemoData
         _browsing_events(rng, events, person, home_store, signed_up_days_ago, purchase_days)
         or complained
     )
+    signed_up_at = clock.at(signed_up_days_ago, *_online_hour(rng))
+    if orders and purchase_days[0] == signed_up_days_ago:
+        # joined with the first purchase: at the till or at the online checkout, just before it
+        signed_up_at = orders[0].ordered_at - timedelta(minutes=rng.integers(2, 20))
     if signed_up_days_ago <= WINDOW_DAYS:
-        events.add(
+        events.add_at(
             "member_registered",
             "app_member_centre",
-            signed_up_days_ago,
-            _online_hour(rng),
-            {"source": "signup"},
+            signed_up_at,
+            {"source": orders[0].channel if orders else "app"},
         )
 
     tags = _tags(orders, clock, signed_up_days_ago, complained)
@@ -261,7 +264,7 @@ def _generate_customer(rng, clock: _Clock, seed: int, index: int, data: DemoData
             city=person["city"],
             occupation=person["occupation"],
             income_band=person["income_band"],
-            signed_up_at=clock.at(signed_up_days_ago, *_online_hour(rng)),
+            signed_up_at=signed_up_at,
             phone=person["phone"],
             email=person["email"],
             wechat_openid=person["wechat_openid"],
@@ -422,6 +425,9 @@ class _EventWriter:
         if days_ago < 0 or days_ago > WINDOW_DAYS:
             return
         moment = self.clock.at(days_ago, *hour_minute) + timedelta(minutes=shift)
+        self.add_at(event_type, touchpoint, moment, properties)
+
+    def add_at(self, event_type, touchpoint, moment: datetime, properties=None):
         moment = min(moment, self.clock.now - timedelta(minutes=1))
         self.events.append(
             DemoEvent(

@@ -3,13 +3,14 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import translation
 
 from kesheng.core.management.commands import worker
 
 
 @override_settings(REDIS_URL="")
 def test_without_redis_url_exits_2_saying_tasks_run_in_process():
-    with pytest.raises(CommandError) as raised:
+    with translation.override("en"), pytest.raises(CommandError) as raised:
         call_command("worker")
     assert raised.value.returncode == 2
     assert "REDIS_URL is not set" in str(raised.value)

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from kesheng.commerce.models import Order, OrderLine, Product, Store
 from kesheng.customers.models import Customer, Identity
@@ -72,14 +73,16 @@ def test_command_with_if_empty_skips_when_customers_exist(db, capsys):
 def test_command_with_if_empty_reminds_of_the_demo_login_when_skipping(db, capsys):
     call_command("demo_data", "--customers", "5")
     capsys.readouterr()
-    call_command("demo_data", "--customers", "5", "--if-empty")
+    with translation.override("en"):
+        call_command("demo_data", "--customers", "5", "--if-empty")
     output = capsys.readouterr().out
     assert "demo / kesheng-demo" in output
     assert Customer.objects.count() == 5
 
 
 def test_command_with_if_empty_loads_into_an_empty_database(db, capsys):
-    call_command("demo_data", "--customers", "10", "--if-empty")
+    with translation.override("en"):
+        call_command("demo_data", "--customers", "10", "--if-empty")
     output = capsys.readouterr().out
     assert "kesheng-demo" in output
     assert "demo_store_manager" in output

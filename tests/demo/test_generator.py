@@ -87,3 +87,9 @@ def test_events_reach_every_in_store_touchpoint_and_the_online_ones():
         "call_enquiry",
         "call_complaint",
     } <= touchpoints
+
+
+def test_no_customer_orders_before_signing_up():
+    data = generate(customer_count=300, seed=42, now=NOW, zone=SHANGHAI)
+    signed_up = {customer.customer_id: customer.signed_up_at for customer in data.customers}
+    assert all(order.ordered_at >= signed_up[order.customer_id] for order in data.orders)
