@@ -6,6 +6,7 @@ File imports stop between the two when any row is bad, which is how a failed imp
 database unchanged.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -61,6 +62,13 @@ def existing_values(model: type[models.Model], field_name: str, values: Iterable
     """Which of ``values`` already exist in ``model.field_name`` (queried in chunks)."""
     found: set = set()
     values = list(values)
+    if connection.vendor == "postgresql" and values:
+        # One array parameter instead of an IN list: one short statement for any batch size.
+        column = connection.ops.quote_name(model._meta.get_field(field_name).column)
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", [values])
+            return {row[0] for row in cursor.fetchall()}
     # SQLite limits host parameters per statement; 900 stays under every build's limit.
     for chunk in chunked(values, 900):
         found.update(
@@ -83,6 +91,8 @@ def insert_ignoring_duplicates(
     """
     if not rows:
         return 0
+    if connection.vendor == "postgresql":
+        return _insert_ignoring_duplicates_postgresql(model, field_names, rows, unique_field)
     fields = [model._meta.get_field(name) for name in field_names]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
@@ -101,6 +111,53 @@ def insert_ignoring_duplicates(
         for chunk in chunked(prepared_rows, 5000):
             cursor.executemany(sql, chunk)
     return len(rows)
+
+
+def _insert_ignoring_duplicates_postgresql(
+    model: type[models.Model], field_names: list[str], rows: list[tuple], unique_field: str
+) -> int:
+    """PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays)`` per chunk, a column per array.
+
+    One statement per chunk instead of one per row costs the server a fraction of the time,
+    close to COPY, while keeping ON CONFLICT DO NOTHING (which COPY lacks)."""
+    import psycopg
+
+    fields = [model._meta.get_field(name) for name in field_names]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    arrays = ", ".join(f"%b::{_array_type(f)}[]" for f in fields)
+    unique_column = connection.ops.quote_name(model._meta.get_field(unique_field).column)
+    sql = (
+        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
+        f"ON CONFLICT ({unique_column}) DO NOTHING"
+    )
+    json_positions = [
+        (position, field)
+        for position, field in enumerate(fields)
+        if isinstance(field, models.JSONField)
+    ]
+    connection.ensure_connection()
+    # A server-binding cursor on Django's own connection (so inside its transaction): Django's
+    # default client-binding cursor would quote every array element into the SQL text, which
+    # costs more than the insert; binary arrays cost next to nothing.
+    with psycopg.Cursor(connection.connection) as cursor:
+        for chunk in chunked(rows, 5000):
+            column_values = [list(values) for values in zip(*chunk, strict=True)]
+            for position, field in json_positions:
+                # JSON goes as text and PostgreSQL parses it into jsonb (the field's encoder,
+                # as the ORM would use).
+                column_values[position] = [
+                    None if value is None else json.dumps(value, cls=field.encoder)
+                    for value in column_values[position]
+                ]
+            cursor.execute(sql, column_values)
+    return len(rows)
+
+
+def _array_type(model_field: models.Field) -> str:
+    if isinstance(model_field, models.ForeignKey):
+        return model_field.target_field.rel_db_type(connection)
+    return model_field.db_type(connection)
 
 
 def _converter_for(model_field: models.Field):
