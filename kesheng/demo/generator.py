@@ -243,9 +243,12 @@ def _generate_customer(rng, clock: _Clock, seed: int, index: int, data: DemoData
         or complained
     )
     signed_up_at = clock.at(signed_up_days_ago, *_online_hour(rng))
-    if orders and purchase_days[0] == signed_up_days_ago:
-        # joined with the first purchase: at the till or at the online checkout, just before it
-        signed_up_at = orders[0].ordered_at - timedelta(minutes=rng.integers(2, 20))
+    first_order_at = min((order.ordered_at for order in orders), default=None)
+    if first_order_at and (
+        purchase_days[0] == signed_up_days_ago or first_order_at <= signed_up_at
+    ):
+        # joined with the first purchase (at the till or the online checkout), just before it
+        signed_up_at = first_order_at - timedelta(minutes=rng.integers(2, 20))
     if signed_up_days_ago <= WINDOW_DAYS:
         events.add_at(
             "member_registered",
