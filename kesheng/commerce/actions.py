@@ -1,10 +1,11 @@
 """Recording orders (with optional lines), idempotent on order_id; stores and products."""
 
 import re
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -36,6 +37,10 @@ ORDER_FIELDS = (
     "lines",
 )
 LINE_FIELDS = ("sku", "quantity", "unit_price", "name", "category")
+# Sets built once: parse_order_item runs a million times in a large import, and building them
+# (or reading OrderStatus.values, which rebuilds a list) per order cost more than the parsing.
+_ORDER_FIELD_SET = frozenset(ORDER_FIELDS)
+_STATUSES = frozenset(OrderStatus.values)
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 MAX_LINES_PER_ORDER = 500
 
@@ -53,8 +58,10 @@ class OrderLineInput:
         return self.unit_price * self.quantity
 
 
-@dataclass(frozen=True)
-class OrderInput:
+class OrderInput(NamedTuple):
+    """One checked order. A named tuple, not a frozen dataclass: as immutable, but built in a
+    third of the time and half the memory, which counts for a million orders in one import."""
+
     order_id: str
     customer_id: str
     ordered_at: datetime
@@ -63,7 +70,7 @@ class OrderInput:
     store: str | None
     channel: str
     status: str = OrderStatus.PLACED
-    lines: tuple[OrderLineInput, ...] = field(default_factory=tuple)
+    lines: tuple[OrderLineInput, ...] = ()
 
 
 def _text(item: dict, name: str, *, required: bool, max_length: int) -> str | None:
@@ -82,15 +89,31 @@ def _text(item: dict, name: str, *, required: bool, max_length: int) -> str | No
     return value or None
 
 
+def _clean_text(item: dict, name: str, max_length: int) -> str | None:
+    """The value when it is already clean text (the common case, checked cheaply), else None
+    so the caller runs ``_text`` for the full checks and their messages."""
+    value = item.get(name)
+    if type(value) is str and 0 < len(value) <= max_length and value == value.strip():
+        return value
+    return None
+
+
 def parse_order_item(item: Any, zone: ZoneInfo, default_currency: str) -> OrderInput:
     """Check one raw order (a dict from JSON or a CSV row); raises ValueError("field: reason")."""
     if not isinstance(item, dict):
         raise ValueError("order: must be a JSON object")
-    unknown = sorted(set(item) - set(ORDER_FIELDS))
-    if unknown:
+    if not _ORDER_FIELD_SET.issuperset(item):
+        unknown = sorted(set(item) - _ORDER_FIELD_SET)
         raise ValueError(f"{unknown[0]}: is not an order field")
-    order_id = _text(item, "order_id", required=True, max_length=100)
-    customer_id = _text(item, "customer_id", required=True, max_length=64)
+    order_id = _clean_text(item, "order_id", 100) or _text(
+        item, "order_id", required=True, max_length=100
+    )
+    # Interned: a large import repeats a few thousand customers, stores and channels over a
+    # million orders, and one shared string each keeps the prepared orders small in memory.
+    customer_id = sys.intern(
+        _clean_text(item, "customer_id", 64)
+        or _text(item, "customer_id", required=True, max_length=64)
+    )
     if item.get("ordered_at") in (None, ""):
         raise ValueError("ordered_at: is required")
     try:
@@ -107,26 +130,29 @@ def parse_order_item(item: Any, zone: ZoneInfo, default_currency: str) -> OrderI
         currency = parse_currency(item.get("currency"), default=default_currency)
     except ValueError as error:
         raise ValueError(f"currency: {error}") from None
-    store = _text(item, "store", required=False, max_length=40)
+    store = _clean_text(item, "store", 40) or _text(item, "store", required=False, max_length=40)
     if store is not None and not _CODE.match(store):
         raise ValueError(f"store: {store!r} is not a store code (letters, digits, _ or -)")
-    channel = _text(item, "channel", required=False, max_length=40)
+    channel = _clean_text(item, "channel", 40) or _text(
+        item, "channel", required=False, max_length=40
+    )
     if channel is None:
         if store is None:
             raise ValueError("channel: is required when no store is given")
         channel = "store"
     status = _text(item, "status", required=False, max_length=12) or OrderStatus.PLACED
-    if status not in OrderStatus.values:
+    if status not in _STATUSES:
         raise ValueError(f"status: must be one of {', '.join(OrderStatus.values)}")
-    lines = _parse_lines(item.get("lines"))
+    raw_lines = item.get("lines")
+    lines = () if raw_lines is None else _parse_lines(raw_lines)
     return OrderInput(
         order_id=order_id,
         customer_id=customer_id,
         ordered_at=ordered_at,
         amount=amount,
-        currency=currency,
-        store=store,
-        channel=channel,
+        currency=sys.intern(currency),
+        store=None if store is None else sys.intern(store),
+        channel=sys.intern(channel),
         status=status,
         lines=lines,
     )

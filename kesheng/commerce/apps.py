@@ -45,3 +45,8 @@ class CommerceConfig(AppConfig):
                 order=10,
             ),
         )
+
+        from kesheng.commerce.importing import OrderImporter
+        from kesheng.core.importing import register_importer
+
+        register_importer("orders", OrderImporter())

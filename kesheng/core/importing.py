@@ -282,11 +282,13 @@ def iter_rows(source: SourceFile) -> Iterator[tuple[int, dict[str, Any]]]:
 def _iter_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     header: list[str] | None = None
     width = 0
+    has_reason = has_unnamed = False
     for row_number, record in enumerate(csv.reader(handle), start=1):
         if header is None:
             if any(cell.strip() for cell in record):
                 header = [cell.strip().lower() for cell in record]
                 width = len(header)
+                has_reason, has_unnamed = REASON_COLUMN in header, "" in header
             continue
         if not "".join(record).strip():
             continue
@@ -296,8 +298,9 @@ def _iter_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         if len(record) < width:
             record = record + [""] * (width - len(record))
         values = dict(zip(header, record, strict=False))
-        values.pop(REASON_COLUMN, None)
-        if "" in values and values.pop("").strip():
+        if has_reason:
+            del values[REASON_COLUMN]
+        if has_unnamed and values.pop("").strip():
             yield row_number, {"_error": "has a value in a column without a name"}
             continue
         yield row_number, values

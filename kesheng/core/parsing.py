@@ -20,6 +20,20 @@ def parse_datetime(value, *, default_zone: ZoneInfo) -> datetime:
     Text without an offset is read in ``default_zone`` (the business's own time zone), because
     that is what a shop's export means by "2025-03-01 14:30".
     """
+    if type(value) is str:
+        # Fast path for clean ISO text, which is every row of a large import; anything else
+        # (spaces around it, a lower-case "z", a typing error) takes the careful path below.
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if parsed.tzinfo is None:
+                # The zone's offset for this wall time, as replace(tzinfo=zone) would use it,
+                # at a third of the cost.
+                utc = parsed - default_zone.utcoffset(parsed)
+                return datetime.combine(utc.date(), utc.time(), UTC)
+            return parsed.astimezone(UTC)
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):

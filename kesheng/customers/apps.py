@@ -6,3 +6,9 @@ class CustomersConfig(AppConfig):
     name = "kesheng.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from kesheng.core.importing import register_importer
+        from kesheng.customers.importing import CustomerImporter
+
+        register_importer("customers", CustomerImporter())

@@ -132,16 +132,19 @@ class CustomerImporter(Importer):
         parsed: list[ParsedCustomer] = []
         for row_number, values in rows:
             record, problems = parse_customer_row(row_number, values, zone)
-            if problems:
-                result.problems.extend(problems)
-                continue
+            # Both checks run even when the cells already had problems, so one pass over the
+            # file names everything wrong with a row.
+            identities = []
             try:
                 identities = normalized_identities(record)
+            except InvalidInput as error:
+                problems.extend(_problems_of(row_number, error))
+            try:
                 validate_profile(record)
             except InvalidInput as error:
-                result.problems.extend(
-                    RowProblem(row_number, _column_of(e.field), e.reason) for e in error.errors
-                )
+                problems.extend(_problems_of(row_number, error))
+            if problems:
+                result.problems.extend(problems)
                 continue
             parsed.append(ParsedCustomer(row_number, record, tuple(dict.fromkeys(identities))))
         result.state = parsed
@@ -221,6 +224,10 @@ def parse_customer_row(
 
 def _split_list(text: str) -> list[str]:
     return list(dict.fromkeys(part.strip() for part in _LIST_SEPARATOR.split(text) if part.strip()))
+
+
+def _problems_of(row_number: int, error: InvalidInput) -> list[RowProblem]:
+    return [RowProblem(row_number, _column_of(e.field), e.reason) for e in error.errors]
 
 
 def _column_of(field_name: str | None) -> str:

@@ -24,6 +24,11 @@ class TrackingConfig(AppConfig):
 
         register_timeline_source("event", list_event_timeline)
         register_profile_section("events", get_event_summary)
+
+        from kesheng.core.importing import register_importer
+        from kesheng.tracking.importing import EventImporter
+
+        register_importer("events", EventImporter())
         register_timeline_presenter("event", present_event_entry)
         register_profile_panel(
             "events",
