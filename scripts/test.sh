@@ -8,6 +8,10 @@ BIN="$VENV/bin"
 POSTGRES_URL=${KESHENG_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/kesheng}
 export KESHENG_ENV=development
 unset DATABASE_URL || true
+# Tests run tasks in-process (the Redis test brings its own broker via REDIS_TEST_URL) and never
+# read a developer's .env, which may point at a real database.
+unset REDIS_URL || true
+export KESHENG_ENV_FILE=/nonexistent/kesheng-tests.env
 
 echo "== static checks: ruff, import layers, migrations"
 "$BIN/ruff" check .
