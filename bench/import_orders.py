@@ -24,6 +24,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import sys
@@ -89,6 +90,7 @@ def main() -> None:
             call_command("import", "orders", str(orders_csv), "--json", stdout=report_file)
         import_seconds = time.perf_counter() - started
         import_cpu = time.process_time() - started_cpu
+        peak_megabytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         report = json.loads(report_path.read_text())
         assert report["created"] == arguments.orders, report
         from django.db import connection
@@ -113,6 +115,7 @@ def main() -> None:
         ):
             rate = arguments.orders / seconds
             print(f"{label:38} {seconds:8.1f} {cpu:8.1f} {rate:14,.0f}")
+        print(f"peak memory of the process after the import: {peak_megabytes:,.0f} MB")
         print(
             "ratio of rates, import / bare executemany: "
             f"{baseline_seconds / import_seconds:.2f} (indexes kept), "

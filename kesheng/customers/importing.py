@@ -23,7 +23,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from kesheng.core.errors import InvalidInput
@@ -260,15 +259,29 @@ def import_customers(parsed: list[ParsedCustomer]) -> WriteCounts:
     if not parsed:
         return counts
     occurrences = Counter(identity for row in parsed for identity in row.identities)
-    existing = _existing_identities(occurrences)
+    owners = _identity_owners(occurrences)
     new_people = []
+    known_people = []
     to_resolve = []
     for row in parsed:
-        if any(occurrences[i] > 1 or i in existing for i in row.identities):
-            to_resolve.append(row)
-        else:
+        if all(occurrences[i] == 1 and i not in owners for i in row.identities):
             new_people.append(row)
+        elif all(occurrences[i] == 1 for i in row.identities) and (
+            len({owners.get(i) for i in row.identities}) == 1
+        ):
+            known_people.append(row)
+        else:
+            to_resolve.append(row)
+    # A row resolved one by one may merge the customer a known row points at; such known rows
+    # take the same careful path, in file order.
+    touched = {owners[i] for row in to_resolve for i in row.identities if i in owners}
+    to_resolve += [row for row in known_people if owners[row.identities[0]] in touched]
+    known_people = [row for row in known_people if owners[row.identities[0]] not in touched]
     counts.created += _create_new_customers(new_people)
+    unchanged = _rows_that_change_nothing(known_people, owners)
+    counts.unchanged += len(unchanged)
+    to_resolve += [row for row in known_people if row.row not in unchanged]
+    to_resolve.sort(key=lambda row: row.row)
     for row in to_resolve:
         outcome = upsert_customer(record=row.record)
         counts.merged += len(outcome.merged_customer_ids)
@@ -281,19 +294,77 @@ def import_customers(parsed: list[ParsedCustomer]) -> WriteCounts:
     return counts
 
 
-def _existing_identities(identities: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+def _identity_owners(identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(kind, value) -> customer pk, for the identities that exist already."""
     by_kind: dict[str, list[str]] = {}
     for kind, value in identities:
         by_kind.setdefault(kind, []).append(value)
-    found: set[tuple[str, str]] = set()
+    owners: dict[tuple[str, str], int] = {}
     for kind, values in by_kind.items():
         for chunk in chunked(values, 900):
-            found.update(
-                Identity.objects.filter(Q(kind=kind) & Q(value__in=chunk)).values_list(
-                    "kind", "value"
-                )
-            )
-    return found
+            matches = Identity.objects.filter(kind=kind, value__in=chunk)
+            for value, customer_pk in matches.values_list("value", "customer_id"):
+                owners[(kind, value)] = customer_pk
+    return owners
+
+
+def _rows_that_change_nothing(
+    rows: list[ParsedCustomer], owners: dict[tuple[str, str], int]
+) -> set[int]:
+    """Rows whose every identity already belongs to one customer and whose every value equals
+    the stored one: ``upsert_customer`` would find nothing to do, so re-importing a large file
+    costs a few reads per thousand rows instead of a dozen queries per row. The comparison
+    follows upsert_customer's own: non-empty values only; tags and consents are added, never
+    removed; attributes are merged.
+    """
+    if not rows:
+        return set()
+    owner_of_row = {row.row: owners[row.identities[0]] for row in rows}
+    profiles: dict[int, dict] = {}
+    tags: dict[int, set[str]] = {}
+    consents: dict[int, dict[str, bool]] = {}
+    for chunk in chunked(sorted(set(owner_of_row.values())), 900):
+        for values in Customer.objects.filter(pk__in=chunk).values(
+            "pk", "attributes", *PROFILE_COLUMNS
+        ):
+            profiles[values["pk"]] = values
+        tag_rows = Customer.tags.through.objects.filter(customer_id__in=chunk)
+        for customer_pk, name in tag_rows.values_list("customer_id", "tag__name"):
+            tags.setdefault(customer_pk, set()).add(name)
+        consent_rows = Consent.objects.filter(customer_id__in=chunk)
+        for customer_pk, channel, purpose, is_granted in consent_rows.values_list(
+            "customer_id", "channel", "purpose", "is_granted"
+        ):
+            consents.setdefault(customer_pk, {})[f"{channel}:{purpose}"] = is_granted
+    return {
+        row.row
+        for row in rows
+        if _changes_nothing(
+            row.record,
+            profiles[owner_of_row[row.row]],
+            tags.get(owner_of_row[row.row], set()),
+            consents.get(owner_of_row[row.row], {}),
+        )
+    }
+
+
+def _changes_nothing(
+    record: CustomerRecord, profile: dict, tag_names: set[str], consents: dict[str, bool]
+) -> bool:
+    for name in PROFILE_COLUMNS:
+        value = getattr(record, name)
+        if value in (None, ""):
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+        if profile[name] != value:
+            return False
+    attributes = profile["attributes"] or {}
+    if record.attributes and {**attributes, **record.attributes} != attributes:
+        return False
+    if not {str(tag).strip() for tag in record.tags} <= tag_names:
+        return False
+    return all(consents.get(key) == bool(granted) for key, granted in record.consents.items())
 
 
 def _create_new_customers(rows: list[ParsedCustomer]) -> int:
