@@ -24,9 +24,10 @@ In one run it times:
    PostgreSQL ``COPY`` (psycopg) into the same ``tracking_event`` table, with its indexes, in
    one transaction.
 
-Each phase's rows are deleted afterwards (and the table vacuumed), so the database is left as
-it was. It prints events per second for both and their ratio; the target is an API rate of at
-least 25 % of the COPY rate. Figures for one machine are in docs/performance.md.
+Each phase's rows are deleted afterwards (and the table vacuumed) and a key it created is
+revoked; the bench customers stay for the next run. It prints events per second for both and
+their ratio; the target is an API rate of at least 25 % of the COPY rate. Figures for one
+machine are in docs/performance.md.
 """
 
 import argparse
@@ -74,6 +75,7 @@ def main() -> None:
         migrate(arguments.database_url)
     customer_ids = ensure_customers(arguments.customers)
     api_key = arguments.api_key or create_key()
+    own_key = arguments.api_key is None
     touchpoints = list_touchpoints()
     run = f"bench-{int(time.time())}"
     events = make_events(arguments.events, customer_ids, touchpoints, run, arguments.seed)
@@ -92,6 +94,8 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        if own_key:
+            revoke_key(api_key)
 
     copy_rate = len(events) / copy_seconds
     api_rate = len(events) / api_seconds
@@ -200,6 +204,12 @@ def create_key() -> str:
     from kesheng.accounts.actions import create_api_key
 
     return create_api_key(name="bench/ingest.py", scopes=["events:write"]).plaintext
+
+
+def revoke_key(api_key: str) -> None:
+    from kesheng.accounts.actions import revoke_api_key
+
+    revoke_api_key(prefix=api_key)
 
 
 def list_touchpoints() -> list[tuple[str, str]]:
