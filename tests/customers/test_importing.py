@@ -239,3 +239,34 @@ def test_skip_invalid_writes_rejected_customers_with_reasons(db, tmp_path):
             ["KH0002", "李伟", "li@", "email: 'li@' is not an email address"],
         ]
     assert Identity.objects.filter(value="li@").count() == 0
+
+
+def test_reimport_with_one_changed_row_updates_only_that_customer(db, tmp_path):
+    source = (EXAMPLES / "customers.csv").read_text(encoding="utf-8")
+    run_import("customers", str(EXAMPLES / "customers.csv"))
+    changed = write_file(
+        tmp_path,
+        "customers.csv",
+        source.replace(
+            "KH0004,刘洋,liu.yang@example.com,15800001111,male,1990-01-30,深圳",
+            "KH0004,刘洋,liu.yang@example.com,15800001111,male,1990-01-30,广州",
+        ),
+    )
+    code, out, _ = run_import("customers", str(changed))
+    assert code == 0
+    assert out.startswith("customers: 0 created, 1 updated, 11 unchanged, 0 duplicates, ")
+    assert Customer.objects.get(customer_id="KH0004").city == "广州"
+
+
+def test_known_customer_merged_by_an_earlier_row_is_resolved_in_file_order(make_customer, tmp_path):
+    first = make_customer("KH0001", phone="13800138000")
+    make_customer("KH0002", email="wang@example.com", city="杭州")
+    path = write_file(
+        tmp_path,
+        "customers.csv",
+        "customer_id,email,phone,city\n,wang@example.com,13800138000,\nKH0002,,,杭州\n",
+    )
+    code, out, _ = run_import("customers", str(path))
+    assert code == 0
+    assert out.startswith("customers: 0 created, 1 updated, 1 unchanged, 0 duplicates, 1 merged")
+    assert list(Customer.objects.values_list("pk", "city")) == [(first.pk, "杭州")]
