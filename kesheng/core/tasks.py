@@ -1,7 +1,7 @@
 """Celery entry points of the core: domain-event dispatch and its safety net.
 
 Each task sets its soft time limit with its hard one: Celery refuses to send a task whose soft
-limit (otherwise the global ``CELERY_TASK_SOFT_TIME_LIMIT``) is above its own hard limit.
+limit is above its own hard limit, and a task without one gets no soft limit at all.
 """
 
 from datetime import timedelta
