@@ -222,3 +222,18 @@ def test_console_script_exits_2_on_a_bad_file_and_keeps_the_database(tmp_path):
     assert helped.returncode == 0
     assert "--skip-invalid" in helped.stdout
     assert "{customers,events,orders}" in helped.stdout
+
+
+def test_refusal_with_json_gives_the_problems_as_json_too(db, recorder, tmp_path):
+    path = write_file(tmp_path, "r.csv", "customer_id\nA\nbad-1\n")
+    code, out, err = run_import("recorded", str(path), "--json")
+    assert code == 2
+    assert json.loads(out) == {
+        "kind": "recorded",
+        "file": str(path),
+        "refused": True,
+        "message": "1 of 2 rows are invalid; nothing was imported",
+        "problems": [{"row": 3, "column": "customer_id", "reason": "is bad"}],
+    }
+    assert err.splitlines()[0] == "row 3, column customer_id: is bad"
+    assert Customer.objects.count() == 0

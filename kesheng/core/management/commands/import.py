@@ -57,7 +57,10 @@ class Command(BaseCommand):
             help="check every row and report what the import would do, writing nothing",
         )
         parser.add_argument(
-            "--json", action="store_true", help="print the summary as one JSON object on stdout"
+            "--json",
+            action="store_true",
+            help="print the summary (or, when the file is refused, its problems) as one JSON "
+            "object on stdout",
         )
 
     def handle(self, *args, **options):
@@ -72,6 +75,20 @@ class Command(BaseCommand):
             )
         except ImportRefused as refusal:
             print_problems(refusal.problems, self.stderr)
+            if options["json"]:
+                # A script reading --json gets the refusal in the same shape as a summary.
+                self.stdout.write(
+                    json.dumps(
+                        {
+                            "kind": options["kind"],
+                            "file": options["file"],
+                            "refused": True,
+                            "message": refusal.message,
+                            "problems": [problem.as_dict() for problem in refusal.problems],
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             raise CommandError(refusal.message, returncode=2) from None
         if report.rejected and not report.dry_run:
             self.stderr.write(
