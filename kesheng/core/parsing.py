@@ -20,6 +20,14 @@ def parse_datetime(value, *, default_zone: ZoneInfo) -> datetime:
     Text without an offset is read in ``default_zone`` (the business's own time zone), because
     that is what a shop's export means by "2025-03-01 14:30".
     """
+    try:
+        return _parse_datetime(value, default_zone)
+    except OverflowError:
+        # Year 1 or 9999 moved across a time zone leaves the calendar datetime can hold.
+        raise ValueError(f"{value!r} is out of the range of dates this system stores") from None
+
+
+def _parse_datetime(value, default_zone: ZoneInfo) -> datetime:
     if type(value) is str:
         # Fast path for clean ISO text, which is every row of a large import; anything else
         # (spaces around it, a lower-case "z", a typing error) takes the careful path below.

@@ -39,6 +39,13 @@ PROFILE_FIELDS = (
     "signed_up_at",
 )
 
+# Built once: a Django enum's ``.values`` makes a new list on every access, and these are
+# checked for every row of an import.
+GENDER_VALUES = frozenset(Gender.values)
+INCOME_BAND_VALUES = frozenset(IncomeBand.values)
+CONSENT_CHANNEL_VALUES = frozenset(ConsentChannel.values)
+CONSENT_PURPOSE_VALUES = frozenset(ConsentPurpose.values)
+
 
 @dataclass
 class CustomerRecord:
@@ -108,15 +115,15 @@ def normalized_identities(record: CustomerRecord) -> list[tuple[str, str]]:
 def validate_profile(record: CustomerRecord) -> None:
     """Raise InvalidInput for choice fields and consents outside their allowed values."""
     errors: list[FieldError] = []
-    if record.gender not in (None, "") and record.gender not in Gender.values:
+    if record.gender not in (None, "") and record.gender not in GENDER_VALUES:
         errors.append(FieldError("gender", f"must be one of {', '.join(Gender.values[:-1])}"))
-    if record.income_band not in (None, "") and record.income_band not in IncomeBand.values:
+    if record.income_band not in (None, "") and record.income_band not in INCOME_BAND_VALUES:
         errors.append(
             FieldError("income_band", f"must be one of {', '.join(IncomeBand.values[1:])}")
         )
     for key in record.consents:
         channel, _, purpose = key.partition(":")
-        if channel not in ConsentChannel.values or purpose not in ConsentPurpose.values:
+        if channel not in CONSENT_CHANNEL_VALUES or purpose not in CONSENT_PURPOSE_VALUES:
             errors.append(
                 FieldError(
                     f"consents.{key}",
@@ -291,9 +298,9 @@ def set_consent(
     *, customer: Customer, channel: str, purpose: str, is_granted: bool, source: str
 ) -> Consent:
     """Record the customer's latest decision for one channel and purpose; emits consent.changed."""
-    if channel not in ConsentChannel.values:
+    if channel not in CONSENT_CHANNEL_VALUES:
         raise InvalidInput([FieldError("channel", f"{channel!r} is not a consent channel")])
-    if purpose not in ConsentPurpose.values:
+    if purpose not in CONSENT_PURPOSE_VALUES:
         raise InvalidInput([FieldError("purpose", f"{purpose!r} is not a consent purpose")])
     with transaction.atomic():
         consent, _ = Consent.objects.update_or_create(
