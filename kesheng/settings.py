@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "kesheng.customers",
     "kesheng.tracking",
     "kesheng.commerce",
+    "kesheng.surveys",
     "kesheng.demo",
 ]
 

@@ -170,7 +170,15 @@ def test_each_new_order_emits_order_placed(writer, customer):
     assert [event.payload["order_id"] for event in placed] == ["O1", "O2"]
 
 
-def test_a_time_out_of_range_is_a_4xx_not_a_500(writer, customer):
+def test_a_time_out_of_range_rejects_that_order_only(writer, customer):
     response = post(writer, [order(ordered_at="0001-01-01T00:00:00+08:00"), order(order_id="O2")])
-    assert response.status_code == 422
-    assert Order.objects.count() == 0
+    assert response.status_code == 200
+    assert response.json()["rejected"] == [
+        {
+            "index": 0,
+            "id": "O1",
+            "field": "ordered_at",
+            "reason": "'0001-01-01T00:00:00+08:00' is out of the range of dates this system stores",
+        }
+    ]
+    assert list(Order.objects.values_list("order_id", flat=True)) == ["O2"]

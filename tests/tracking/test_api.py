@@ -195,6 +195,11 @@ def test_a_time_out_of_range_rejects_that_event_only(writer, customer):
     response = post(writer, [event(occurred_at="0001-01-01T00:00:00+08:00"), event(event_id="E2")])
     assert response.status_code == 200
     assert response.json()["rejected"] == [
-        {"index": 0, "id": "E1", "field": "occurred_at", "reason": "date value out of range"}
+        {
+            "index": 0,
+            "id": "E1",
+            "field": "occurred_at",
+            "reason": "'0001-01-01T00:00:00+08:00' is out of the range of dates this system stores",
+        }
     ]
     assert stored_ids() == ["E2"]
