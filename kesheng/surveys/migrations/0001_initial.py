@@ -6,189 +6,498 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('commerce', '0001_initial'),
-        ('customers', '0001_initial'),
-        ('tracking', '0002_default_channels_and_touchpoints'),
+        ("commerce", "0001_initial"),
+        ("customers", "0001_initial"),
+        ("tracking", "0002_default_channels_and_touchpoints"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Distribution',
+            name="Distribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('link', 'anonymous link'), ('qr', 'QR code'), ('personal', 'personal links'), ('email', 'email invitations'), ('sms', 'SMS invitations'), ('widget', 'website widget')], max_length=10, verbose_name='kind')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('key', models.SlugField(max_length=40, unique=True, verbose_name='key')),
-                ('options', models.JSONField(blank=True, default=dict, verbose_name='options')),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='tracking.channel')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('store', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='commerce.store')),
-                ('touchpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='tracking.touchpoint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("link", "anonymous link"),
+                            ("qr", "QR code"),
+                            ("personal", "personal links"),
+                            ("email", "email invitations"),
+                            ("sms", "SMS invitations"),
+                            ("widget", "website widget"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("key", models.SlugField(max_length=40, unique=True, verbose_name="key")),
+                ("options", models.JSONField(blank=True, default=dict, verbose_name="options")),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="tracking.channel",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="commerce.store",
+                    ),
+                ),
+                (
+                    "touchpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="tracking.touchpoint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'distribution',
-                'verbose_name_plural': 'distributions',
-                'ordering': ['-created_at'],
+                "verbose_name": "distribution",
+                "verbose_name_plural": "distributions",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True, verbose_name='token')),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('sent', 'sent'), ('delivered', 'delivered'), ('opened', 'opened'), ('started', 'started'), ('completed', 'completed'), ('failed', 'failed'), ('skipped_consent', 'skipped: no consent'), ('skipped_fatigue', 'skipped: surveyed recently'), ('expired', 'expired')], default='pending', max_length=20, verbose_name='status')),
-                ('language', models.CharField(blank=True, max_length=10, verbose_name='language')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered at')),
-                ('opened_at', models.DateTimeField(blank=True, null=True, verbose_name='opened at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('reminder_count', models.PositiveSmallIntegerField(default=0, verbose_name='reminders sent')),
-                ('last_reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='last reminded at')),
-                ('error', models.CharField(blank=True, max_length=300, verbose_name='error')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='customers.customer')),
-                ('distribution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='surveys.distribution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True, verbose_name="token")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("sent", "sent"),
+                            ("delivered", "delivered"),
+                            ("opened", "opened"),
+                            ("started", "started"),
+                            ("completed", "completed"),
+                            ("failed", "failed"),
+                            ("skipped_consent", "skipped: no consent"),
+                            ("skipped_fatigue", "skipped: surveyed recently"),
+                            ("expired", "expired"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("language", models.CharField(blank=True, max_length=10, verbose_name="language")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "expires_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="expires at"),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="delivered at"),
+                ),
+                (
+                    "opened_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="opened at"),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="started at"),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "reminder_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="reminders sent"),
+                ),
+                (
+                    "last_reminded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last reminded at"),
+                ),
+                ("error", models.CharField(blank=True, max_length=300, verbose_name="error")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "distribution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="surveys.distribution",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation',
-                'verbose_name_plural': 'invitations',
-                'ordering': ['-created_at'],
+                "verbose_name": "invitation",
+                "verbose_name_plural": "invitations",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('in_progress', 'in progress'), ('completed', 'completed')], default='in_progress', max_length=12, verbose_name='status')),
-                ('answers', models.JSONField(blank=True, default=dict, verbose_name='answers')),
-                ('current_page', models.CharField(blank=True, max_length=64, verbose_name='current page')),
-                ('page_history', models.JSONField(blank=True, default=list, verbose_name='pages visited')),
-                ('language', models.CharField(blank=True, max_length=10, verbose_name='language')),
-                ('device_type', models.CharField(choices=[('mobile', 'mobile'), ('tablet', 'tablet'), ('desktop', 'desktop'), ('unknown', 'unknown')], default='unknown', max_length=10, verbose_name='device type')),
-                ('resume_key', models.CharField(max_length=64, unique=True, verbose_name='resume key')),
-                ('external_id', models.CharField(blank=True, max_length=100, null=True, unique=True, verbose_name='external id')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='completed at')),
-                ('channel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='tracking.channel')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='responses', to='customers.customer')),
-                ('distribution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='responses', to='surveys.distribution')),
-                ('invitation', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='response', to='surveys.invitation')),
-                ('store', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='commerce.store')),
-                ('touchpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='tracking.touchpoint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("in_progress", "in progress"), ("completed", "completed")],
+                        default="in_progress",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("answers", models.JSONField(blank=True, default=dict, verbose_name="answers")),
+                (
+                    "current_page",
+                    models.CharField(blank=True, max_length=64, verbose_name="current page"),
+                ),
+                (
+                    "page_history",
+                    models.JSONField(blank=True, default=list, verbose_name="pages visited"),
+                ),
+                ("language", models.CharField(blank=True, max_length=10, verbose_name="language")),
+                (
+                    "device_type",
+                    models.CharField(
+                        choices=[
+                            ("mobile", "mobile"),
+                            ("tablet", "tablet"),
+                            ("desktop", "desktop"),
+                            ("unknown", "unknown"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                        verbose_name="device type",
+                    ),
+                ),
+                (
+                    "resume_key",
+                    models.CharField(max_length=64, unique=True, verbose_name="resume key"),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        max_length=100,
+                        null=True,
+                        unique=True,
+                        verbose_name="external id",
+                    ),
+                ),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="completed at"),
+                ),
+                (
+                    "channel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="tracking.channel",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="responses",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "distribution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="responses",
+                        to="surveys.distribution",
+                    ),
+                ),
+                (
+                    "invitation",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="response",
+                        to="surveys.invitation",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="commerce.store",
+                    ),
+                ),
+                (
+                    "touchpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="tracking.touchpoint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response',
-                'verbose_name_plural': 'responses',
-                'ordering': ['-started_at', '-id'],
+                "verbose_name": "response",
+                "verbose_name_plural": "responses",
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='link name')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('template_key', models.CharField(blank=True, max_length=60, verbose_name='template')),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('open', 'open'), ('closed', 'closed')], default='draft', max_length=10, verbose_name='status')),
-                ('is_anonymous', models.BooleanField(default=False, help_text='No link to a customer and no IP address.', verbose_name='anonymous')),
-                ('allow_resume', models.BooleanField(default=True, verbose_name='allow resume')),
-                ('one_response_per_browser', models.BooleanField(default=False, verbose_name='one response per browser')),
-                ('closes_at', models.DateTimeField(blank=True, null=True, verbose_name='closes at')),
-                ('response_cap', models.PositiveIntegerField(blank=True, null=True, verbose_name='response cap')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("slug", models.SlugField(max_length=60, unique=True, verbose_name="link name")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "template_key",
+                    models.CharField(blank=True, max_length=60, verbose_name="template"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("open", "open"), ("closed", "closed")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "is_anonymous",
+                    models.BooleanField(
+                        default=False,
+                        help_text="No link to a customer and no IP address.",
+                        verbose_name="anonymous",
+                    ),
+                ),
+                ("allow_resume", models.BooleanField(default=True, verbose_name="allow resume")),
+                (
+                    "one_response_per_browser",
+                    models.BooleanField(default=False, verbose_name="one response per browser"),
+                ),
+                (
+                    "closes_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closes at"),
+                ),
+                (
+                    "response_cap",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="response cap"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey',
-                'verbose_name_plural': 'surveys',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "survey",
+                "verbose_name_plural": "surveys",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ResponseValue',
+            name="ResponseValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.CharField(max_length=64, verbose_name='question')),
-                ('item', models.CharField(blank=True, max_length=64, verbose_name='item')),
-                ('number', models.FloatField(blank=True, null=True, verbose_name='number')),
-                ('text', models.TextField(blank=True, verbose_name='text')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='surveys.response')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.CharField(max_length=64, verbose_name="question")),
+                ("item", models.CharField(blank=True, max_length=64, verbose_name="item")),
+                ("number", models.FloatField(blank=True, null=True, verbose_name="number")),
+                ("text", models.TextField(blank=True, verbose_name="text")),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="surveys.response",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'response value',
-                'verbose_name_plural': 'response values',
+                "verbose_name": "response value",
+                "verbose_name_plural": "response values",
             },
         ),
         migrations.AddField(
-            model_name='response',
-            name='survey',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.survey'),
+            model_name="response",
+            name="survey",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="responses",
+                to="surveys.survey",
+            ),
         ),
         migrations.AddField(
-            model_name='distribution',
-            name='survey',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='distributions', to='surveys.survey'),
+            model_name="distribution",
+            name="survey",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="distributions",
+                to="surveys.survey",
+            ),
         ),
         migrations.CreateModel(
-            name='SurveyVersion',
+            name="SurveyVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('definition', models.JSONField(verbose_name='definition')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                ("definition", models.JSONField(verbose_name="definition")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey version',
-                'verbose_name_plural': 'survey versions',
-                'ordering': ['survey', '-number'],
+                "verbose_name": "survey version",
+                "verbose_name_plural": "survey versions",
+                "ordering": ["survey", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='survey',
-            name='current_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='surveys.surveyversion', verbose_name='current version'),
+            model_name="survey",
+            name="current_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="surveys.surveyversion",
+                verbose_name="current version",
+            ),
         ),
         migrations.AddField(
-            model_name='response',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='surveys.surveyversion'),
+            model_name="response",
+            name="version",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="responses",
+                to="surveys.surveyversion",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['customer', 'sent_at'], name='invitation_customer_sent_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["customer", "sent_at"], name="invitation_customer_sent_idx"),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['distribution', 'status'], name='invitation_status_idx'),
+            model_name="invitation",
+            index=models.Index(fields=["distribution", "status"], name="invitation_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='responsevalue',
-            index=models.Index(fields=['survey', 'question', 'item'], name='value_question_idx'),
+            model_name="responsevalue",
+            index=models.Index(fields=["survey", "question", "item"], name="value_question_idx"),
         ),
         migrations.AddConstraint(
-            model_name='surveyversion',
-            constraint=models.UniqueConstraint(fields=('survey', 'number'), name='survey_version_unique'),
+            model_name="surveyversion",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "number"), name="survey_version_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['survey', 'status', 'completed_at'], name='response_survey_idx'),
+            model_name="response",
+            index=models.Index(
+                fields=["survey", "status", "completed_at"], name="response_survey_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(fields=['customer', 'completed_at'], name='response_customer_idx'),
+            model_name="response",
+            index=models.Index(fields=["customer", "completed_at"], name="response_customer_idx"),
         ),
     ]
