@@ -1,0 +1,1 @@
+"""Reads of surveys, split by topic like the actions."""
