@@ -21,7 +21,7 @@ from kesheng.core.ingest import (
     existing_values,
     insert_ignoring_duplicates,
 )
-from kesheng.core.parsing import parse_amount, parse_currency, parse_datetime
+from kesheng.core.parsing import MAX_AMOUNT, parse_amount, parse_currency, parse_datetime
 from kesheng.customers.queries import map_customer_ids
 from kesheng.tracking.models import Channel
 
@@ -43,6 +43,8 @@ _ORDER_FIELD_SET = frozenset(ORDER_FIELDS)
 _STATUSES = frozenset(OrderStatus.values)
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 MAX_LINES_PER_ORDER = 500
+# The quantity column is an integer on PostgreSQL (32 bits); a larger number would be a 500 there.
+MAX_LINE_QUANTITY = 2_147_483_647
 
 
 @dataclass(frozen=True)
@@ -182,12 +184,21 @@ def _parse_lines(raw_lines: Any) -> tuple[OrderLineInput, ...]:
         quantity = line.get("quantity", 1)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             raise ValueError(f"{prefix}.quantity: must be a whole number of at least 1")
+        if quantity > MAX_LINE_QUANTITY:
+            raise ValueError(
+                f"{prefix}.quantity: must be a whole number from 1 to {MAX_LINE_QUANTITY}"
+            )
         if line.get("unit_price") in (None, ""):
             raise ValueError(f"{prefix}.unit_price: is required")
         try:
             unit_price = parse_amount(line["unit_price"])
         except ValueError as error:
             raise ValueError(f"{prefix}.unit_price: {error}") from None
+        # The line amount has the same column size as any amount.
+        if unit_price * quantity > MAX_AMOUNT:
+            raise ValueError(
+                f"{prefix}.unit_price: {unit_price} × quantity {quantity} is too large"
+            )
         lines.append(
             OrderLineInput(
                 sku=sku, quantity=quantity, unit_price=unit_price, name=name, category=category

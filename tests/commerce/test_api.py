@@ -182,3 +182,28 @@ def test_a_time_out_of_range_rejects_that_order_only(writer, customer):
         }
     ]
     assert list(Order.objects.values_list("order_id", flat=True)) == ["O2"]
+
+
+def test_rejects_lines_whose_quantity_or_amount_the_database_cannot_hold(writer, customer):
+    response = post(
+        writer,
+        [
+            order(lines=[{"sku": "TEA-01", "quantity": 3_000_000_000, "unit_price": "1"}]),
+            order(order_id="O2", lines=[{"sku": "TEA-01", "quantity": 10**30, "unit_price": "1"}]),
+            order(
+                order_id="O3",
+                lines=[{"sku": "TEA-01", "quantity": 2, "unit_price": "999999999999.99"}],
+            ),
+            order(order_id="O4", lines=[{"sku": "TEA-01", "quantity": 2, "unit_price": "1"}]),
+        ],
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["accepted"], body["duplicates"]) == (1, 0)
+    assert [(r["index"], r["id"], r["field"], r["reason"]) for r in body["rejected"]] == [
+        (0, "O1", "lines[0].quantity", "must be a whole number from 1 to 2147483647"),
+        (1, "O2", "lines[0].quantity", "must be a whole number from 1 to 2147483647"),
+        (2, "O3", "lines[0].unit_price", "999999999999.99 × quantity 2 is too large"),
+    ]
+    assert [row[0] for row in stored()] == ["O4"]
+    assert OrderLine.objects.count() == 1
