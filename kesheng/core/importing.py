@@ -241,13 +241,27 @@ def inspect_file(path: Path, file_format: str) -> SourceFile:
         line_count += 1
     if is_utf8:
         encoding = "utf-8-sig"
-    elif file_format == CSV:
+    elif file_format == CSV and _decodes_as(path, "gb18030"):
         encoding = "gb18030"
     else:
         raise ImportRefused(
             [], _("%(path)s is not UTF-8 text; save it as UTF-8 and try again") % {"path": path}
         )
     return SourceFile(path=path, file_format=file_format, encoding=encoding, line_count=line_count)
+
+
+def _decodes_as(path: Path, encoding: str) -> bool:
+    """Whether the whole file is text in ``encoding``: a second pass, only for files that are not
+    UTF-8, so that a binary file is refused up front instead of failing halfway through reading."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(_DETECTION_CHUNK_BYTES):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _open_text(source: SourceFile) -> IO[str]:

@@ -80,6 +80,18 @@ def test_jsonl_that_is_not_utf8_is_refused(db, tmp_path):
     assert err == f"{path} is not UTF-8 text; save it as UTF-8 and try again\n"
 
 
+def test_csv_that_is_neither_utf8_nor_gb18030_is_refused_with_exit_code_2(db, tmp_path):
+    # 0xd8 0x30 starts a GB18030 four-byte sequence that does not complete: no text encoding
+    # Kesheng reads fits, as with a binary file or a spreadsheet saved as .xlsx and renamed.
+    path = tmp_path / "orders.csv"
+    path.write_bytes(b"order_id,customer_id\nO1,\xd8\x30\xff\xff\n")
+    before = database_snapshot()
+    code, out, err = run_import("orders", str(path))
+    assert (code, out) == (2, "")
+    assert err == f"{path} is not UTF-8 text; save it as UTF-8 and try again\n"
+    assert database_snapshot() == before
+
+
 def test_missing_file_is_refused_with_exit_code_2(db, tmp_path):
     code, out, err = run_import("orders", str(tmp_path / "nope.csv"))
     assert (code, out) == (2, "")
