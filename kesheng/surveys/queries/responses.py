@@ -1,0 +1,124 @@
+"""Reads for answering: a survey by its link name, a personal invitation by token, the response
+a respondent resumes, and responses on the customer's timeline."""
+
+from django.db.models import Q
+
+from kesheng.core.errors import NotFound
+from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
+from kesheng.surveys.models import (
+    Distribution,
+    Invitation,
+    Response,
+    ResponseStatus,
+    Survey,
+)
+
+# Question types whose answers are scores the 360 page shows beside a response.
+SCORE_TYPES = ("nps", "csat", "ces")
+
+
+def get_survey_by_slug(slug: str) -> Survey:
+    """The survey of an anonymous link with its current version (one query)."""
+    survey = Survey.objects.select_related("current_version").filter(slug=slug).first()
+    if survey is None or survey.current_version is None:
+        raise NotFound(f"no survey with link name {slug!r}", field="slug")
+    return survey
+
+
+def get_survey(survey_id: int) -> Survey:
+    survey = Survey.objects.select_related("current_version").filter(pk=survey_id).first()
+    if survey is None or survey.current_version is None:
+        raise NotFound(f"no survey with id {survey_id}", field="survey_id")
+    return survey
+
+
+def find_distribution(survey: Survey, key: str) -> Distribution | None:
+    """The distribution a link's ``?d=`` names, if it belongs to the survey (else None: a
+    mistyped key still lets the person answer, only without the attribution)."""
+    if not key:
+        return None
+    return Distribution.objects.filter(survey=survey, key=key[:40]).first()
+
+
+def get_invitation_by_token(token: str) -> Invitation:
+    """The invitation of a personal link with its distribution, survey, version and customer
+    (one query). Whether it is expired or used is for ``check_invitation_usable`` to say."""
+    invitation = (
+        Invitation.objects.select_related("distribution__survey__current_version", "customer")
+        .filter(token=token)
+        .first()
+        if token and len(token) <= 64
+        else None
+    )
+    if invitation is None:
+        raise NotFound("no invitation with this token", field="token")
+    return invitation
+
+
+def get_response_for_resume(*, survey: Survey, resume_key: str) -> Response | None:
+    """The response whose resume key the respondent's cookie (or form) holds, in this survey,
+    with its version (one query); None when there is none."""
+    if not resume_key or len(resume_key) > 64:
+        return None
+    return (
+        Response.objects.select_related("version", "customer", "store")
+        .filter(survey=survey, resume_key=resume_key)
+        .first()
+    )
+
+
+def get_response_for_invitation(invitation: Invitation) -> Response | None:
+    return (
+        Response.objects.select_related("version", "customer", "store")
+        .filter(invitation=invitation)
+        .first()
+    )
+
+
+def _scores(response: Response) -> dict:
+    """nps / csat / ces answers of the response, keyed by question name."""
+    from kesheng.surveys.definition import iter_questions
+
+    scores = {}
+    for _page, question in iter_questions(response.version.definition):
+        if question.get("type") in SCORE_TYPES:
+            value = response.answers.get(question["name"])
+            if value is not None:
+                scores[question["name"]] = {"type": question["type"], "value": value}
+    return scores
+
+
+def list_response_timeline(
+    customer_pk: int, cursor: TimelineCursor | None, limit: int
+) -> list[TimelineEntry]:
+    """The customer's completed responses, newest first, for the timeline and 360 page."""
+    responses = (
+        Response.objects.filter(customer_id=customer_pk, status=ResponseStatus.COMPLETED)
+        .filter(cursor_filter(cursor, kind="response", time_field="completed_at"))
+        .select_related("survey", "version", "channel", "touchpoint", "store")
+        .order_by("-completed_at", "-pk")[:limit]
+    )
+    return [
+        TimelineEntry(
+            kind="response",
+            id=response.pk,
+            occurred_at=response.completed_at,
+            title=response.survey.title,
+            channel=response.channel.code if response.channel else None,
+            touchpoint=response.touchpoint.code if response.touchpoint else None,
+            data={
+                "survey_id": response.survey_id,
+                "survey_title": response.survey.title,
+                "scores": _scores(response),
+                "store": response.store.code if response.store else None,
+                "store_name": response.store.name if response.store else None,
+                "channel_name": response.channel.name if response.channel else None,
+                "touchpoint_name": response.touchpoint.name if response.touchpoint else None,
+            },
+        )
+        for response in responses
+    ]
+
+
+def count_completed_responses(survey: Survey) -> int:
+    return Response.objects.filter(Q(survey=survey) & Q(status=ResponseStatus.COMPLETED)).count()
