@@ -1,7 +1,8 @@
 import sys
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from kesheng.core.management.commands import serve
 
@@ -36,3 +37,30 @@ def test_production_runs_gunicorn_with_this_interpreter_and_the_workers_asked_fo
             "-",
         ]
     ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--port", "99999"], "--port: 99999 is not a port number (1 to 65535)"),
+        (["--port", "0"], "--port: 0 is not a port number (1 to 65535)"),
+        (["--port", "http"], "--port: http is not a port number (1 to 65535)"),
+        (["--workers", "0"], "--workers: 0 is not a whole number of at least 1"),
+    ],
+)
+def test_a_port_or_worker_count_out_of_range_is_refused_before_serving(
+    monkeypatch, arguments, message
+):
+    monkeypatch.setattr(serve.os, "execv", lambda *_: pytest.fail("gunicorn started"))
+    monkeypatch.setattr(serve, "call_command", lambda *_, **__: pytest.fail("server started"))
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command("serve", "--production", *arguments)
+    assert str(refused.value) == f"Error: argument {message}"
+
+
+def test_a_bad_port_in_the_environment_is_refused_with_its_value(monkeypatch):
+    monkeypatch.setenv("PORT", "80a")
+    monkeypatch.setattr(serve, "call_command", lambda *_, **__: pytest.fail("server started"))
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command("serve")
+    assert str(refused.value) == "Error: argument --port: 80a is not a port number (1 to 65535)"

@@ -1,10 +1,38 @@
 """``kesheng serve``: run the web UI and API on one machine (the embedded default)."""
 
+import argparse
 import os
 import sys
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+
+def port_number(value: str) -> int:
+    """An argparse type: a TCP port. Checked here, because the server would otherwise fail
+    with a traceback (OverflowError from bind) or gunicorn would start and exit at once."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            _("%(value)s is not a port number (1 to 65535)") % {"value": value}
+        )
+    return port
+
+
+def worker_count(value: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise argparse.ArgumentTypeError(
+            _("%(value)s is not a whole number of at least 1") % {"value": value}
+        )
+    return workers
 
 
 class Command(BaseCommand):
@@ -15,13 +43,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        # String defaults go through ``type`` too, so a bad PORT in the environment is reported
+        # like a bad --port instead of failing while the parser is built.
+        parser.add_argument("--port", type=port_number, default=os.environ.get("PORT", "8000"))
         parser.add_argument(
             "--production",
             action="store_true",
             help="run under gunicorn (static files through WhiteNoise)",
         )
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "3")))
+        parser.add_argument(
+            "--workers", type=worker_count, default=os.environ.get("WEB_WORKERS", "3")
+        )
 
     def handle(self, *args, **options):
         address = f"{options['host']}:{options['port']}"
