@@ -1,17 +1,16 @@
 """A survey with every kind of question and completed responses, for the results, export and
 staff-page tests.
 
-Responses go through S3's ``submit_complete_response`` once it is importable; until then
-``add_completed_response`` writes the rows the way models.ResponseValue documents them.
+Responses are started and completed through the respondent's actions.
 """
 
-import secrets
 from datetime import datetime
 
 from django.utils import timezone
 
+from kesheng.surveys.actions.responses import complete_response, start_response
 from kesheng.surveys.actions.surveys import create_survey
-from kesheng.surveys.models import Response, ResponseStatus, ResponseValue, Survey
+from kesheng.surveys.models import Response, Survey, SurveyStatus
 
 
 def text(zh: str, en: str) -> dict:
@@ -109,38 +108,18 @@ SAMPLE_DEFINITION = {
 
 
 def make_sample_survey(*, title: str = "购物体验调查", is_anonymous: bool = False) -> Survey:
-    return create_survey(title=title, definition=SAMPLE_DEFINITION, is_anonymous=is_anonymous)
+    return create_survey(
+        title=title,
+        definition=SAMPLE_DEFINITION,
+        is_anonymous=is_anonymous,
+        status=SurveyStatus.OPEN,
+    )
 
 
-def _flatten(definition: dict, answers: dict) -> list[tuple[str, str, float | None, str]]:
-    """The ResponseValue rows of ``answers`` as models.ResponseValue documents them."""
-    types = {
-        question["name"]: question["type"]
-        for page in definition["pages"]
-        for question in page["questions"]
-    }
-    rows = []
-    for name, answer in answers.items():
-        kind = types[name]
-        if kind == "multiple_choice":
-            for value in answer:
-                if isinstance(value, dict):
-                    rows.append((name, "other", None, value["other"]))
-                else:
-                    rows.append((name, "", None, value))
-        elif kind == "matrix":
-            rows.extend((name, row, float(column), "") for row, column in answer.items())
-        elif kind == "ranking":
-            rows.extend((name, value, float(rank), "") for rank, value in enumerate(answer, 1))
-        elif kind == "yes_no":
-            rows.append((name, "", 1.0 if answer else 0.0, "true" if answer else "false"))
-        elif isinstance(answer, dict):
-            rows.append((name, "other", None, answer["other"]))
-        elif isinstance(answer, (int, float)):
-            rows.append((name, "", float(answer), ""))
-        else:
-            rows.append((name, "", None, str(answer)))
-    return rows
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40"
+)
 
 
 def add_completed_response(
@@ -152,40 +131,25 @@ def add_completed_response(
     distribution=None,
     language: str = "zh-hans",
 ) -> Response:
+    """A response answered on a phone and completed at ``completed_at``, through the
+    respondent's actions (so its answers are checked and its values flattened as in real
+    use)."""
     completed_at = completed_at or timezone.now()
-    version = survey.current_version
-    response = Response.objects.create(
+    response = start_response(
         survey=survey,
-        version=version,
-        customer=None if survey.is_anonymous else customer,
         distribution=distribution,
-        status=ResponseStatus.COMPLETED,
-        answers=answers,
         language=language,
-        device_type="mobile",
-        resume_key=secrets.token_urlsafe(24),
-        started_at=completed_at,
-        completed_at=completed_at,
+        user_agent=IPHONE,
+        now=completed_at,
     )
-    ResponseValue.objects.bulk_create(
-        ResponseValue(
-            response=response,
-            survey=survey,
-            question=question,
-            item=item,
-            number=number,
-            text=value_text,
-        )
-        for question, item, number, value_text in _flatten(version.definition, answers)
-    )
-    return response
+    if customer is not None and not survey.is_anonymous:
+        # A customer is linked through a personal invitation in real use; the invitation
+        # itself does not matter to these tests.
+        Response.objects.filter(pk=response.pk).update(customer=customer)
+        response.customer = customer
+    response.answers = answers
+    return complete_response(response=response, now=completed_at)
 
 
-def add_response_in_progress(survey: Survey, answers: dict, *, started_at=None) -> Response:
-    return Response.objects.create(
-        survey=survey,
-        version=survey.current_version,
-        answers=answers,
-        resume_key=secrets.token_urlsafe(24),
-        started_at=started_at or timezone.now(),
-    )
+def add_response_in_progress(survey: Survey, *, started_at=None) -> Response:
+    return start_response(survey=survey, user_agent=IPHONE, now=started_at or timezone.now())

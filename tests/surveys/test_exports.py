@@ -68,7 +68,7 @@ def survey_with_responses(customer):
     second = add_completed_response(
         survey, SECOND_ANSWERS, completed_at=datetime(2025, 3, 2, 16, 30, 5, tzinfo=UTC)
     )
-    add_response_in_progress(survey, {"nps": 10})
+    add_response_in_progress(survey)
     return survey, first, second
 
 

@@ -97,7 +97,7 @@ def answered_survey(db):
             distribution=store_qr,
         ),
     ]
-    add_response_in_progress(survey, {"nps": 10}, started_at=at(3, 20))
+    add_response_in_progress(survey, started_at=at(3, 20))
     return survey, responses, store_qr
 
 
