@@ -15,6 +15,7 @@ from kesheng.commerce.api import router as commerce_router
 from kesheng.core.api import StrictJsonParser
 from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from kesheng.customers.api import router as customers_router
+from kesheng.surveys.api import router as surveys_router
 from kesheng.tracking.api import router as tracking_router
 
 api = NinjaAPI(
@@ -31,6 +32,7 @@ api = NinjaAPI(
 api.add_router("", customers_router)
 api.add_router("", tracking_router)
 api.add_router("", commerce_router)
+api.add_router("", surveys_router)
 
 
 def _field_path(location: tuple) -> str:

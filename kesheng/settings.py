@@ -264,6 +264,8 @@ LOGGING = {
 # --- Kesheng itself ----------------------------------------------------------------------------
 KESHENG_DEFAULT_CURRENCY = env_str("KESHENG_DEFAULT_CURRENCY", "CNY")
 KESHENG_API_MAX_BATCH = env_int("KESHENG_API_MAX_BATCH", 1000)
+# Posts one IP address may make to the public survey pages per minute (0: no limit).
+KESHENG_PUBLIC_POSTS_PER_MINUTE = env_int("KESHENG_PUBLIC_POSTS_PER_MINUTE", 30)
 
 CELERY_BEAT_SCHEDULE["redispatch-domain-events"] = {
     "task": "kesheng.core.redispatch_domain_events",

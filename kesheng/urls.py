@@ -14,4 +14,5 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
     path("", include("kesheng.customers.urls")),
     path("", include("kesheng.tracking.urls")),
+    path("", include("kesheng.surveys.urls_public")),
 ]

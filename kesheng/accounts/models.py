@@ -25,6 +25,7 @@ class Scope(models.TextChoices):
     CUSTOMERS_WRITE = "customers:write", _("write customers")
     ORDERS_WRITE = "orders:write", _("write orders")
     ORDERS_READ = "orders:read", _("read orders")
+    RESPONSES_WRITE = "responses:write", _("write survey responses")
 
 
 class ApiKey(models.Model):

@@ -6,3 +6,15 @@ class SurveysConfig(AppConfig):
     name = "kesheng.surveys"
     label = "surveys"
     verbose_name = _("Surveys")
+
+    def ready(self) -> None:
+        from kesheng.customers.contributions import (
+            register_timeline_presenter,
+            register_timeline_source,
+        )
+        from kesheng.surveys.presenters import present_response_entry
+        from kesheng.surveys.queries.responses import list_response_timeline
+
+        # Completed responses on the customer's timeline and 360 page.
+        register_timeline_source("response", list_response_timeline)
+        register_timeline_presenter("response", present_response_entry)

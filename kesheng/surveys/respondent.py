@@ -16,7 +16,6 @@ from django.utils.translation import pgettext
 from kesheng.surveys import definition as definitions
 from kesheng.surveys import flow, piping
 
-OTHER = "__other__"
 FIELD_PREFIX = "q."
 SCALE_TYPES = ("rating", "nps", "csat", "ces", "likert")
 CHOICE_TYPES = ("single_choice", "multiple_choice", "dropdown")
@@ -119,7 +118,7 @@ class PageRenderer:
         self.language = language
         self.answers = answers
         self.seed = seed
-        self.context = context
+        self.context = {**context, "language": language}
         self.default_language = definition.get("default_language") or "zh-hans"
 
     def text(self, text_object: Any, *, pipe: bool = True) -> str:
@@ -157,9 +156,10 @@ class PageRenderer:
         )
 
     def _choices(self, question: dict) -> list[dict]:
+        choices = {str(choice.get("value")): choice for choice in question.get("choices") or []}
         if question.get("randomize"):
-            return list(flow.choice_order(question, self.seed))
-        return list(question.get("choices") or [])
+            return [choices[value] for value in flow.choice_order(question, self.seed)]
+        return list(choices.values())
 
     def question(self, question: dict, value: Any, error: str | None) -> ShownQuestion:
         name = question["name"]
@@ -172,7 +172,7 @@ class PageRenderer:
             description=self.text(question.get("description")),
             required=bool(question.get("required")),
             widget=kind,
-            error=error or "",
+            error=translated(error) if error else "",
         )
         if kind in CHOICE_TYPES:
             self._fill_choices(shown, question, value)
@@ -297,6 +297,22 @@ class PageRenderer:
         ]
 
 
+class _PrefixedForm:
+    """A submitted form seen without the ``q.`` prefix, as ``flow.form_field_values`` reads it."""
+
+    def __init__(self, form: Any):
+        self.form = form
+
+    def getlist(self, key: str) -> list[str]:
+        return self.form.getlist(FIELD_PREFIX + key)
+
+
+def translated(reason: Any) -> str:
+    """A reason from ``flow`` (a ``logic.Message``) in the active language."""
+    translate = getattr(reason, "translate", None)
+    return translate(_) if translate is not None else str(reason)
+
+
 def read_page_form(
     definition: dict, page_name: str, answers: Mapping[str, Any], form: Any
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
@@ -305,69 +321,22 @@ def read_page_form(
     Returns ``(submitted, errors, shown)``: answers in the JSON shapes (unanswered questions
     left out, so ``flow.validate_page`` can demand the required ones), the reason for each
     value that could not be read at all (a letter in a number field), and what to draw back
-    into the form when the page is shown again with errors. ``form`` is a QueryDict.
+    into the form when the page is shown again with errors. ``form`` is a QueryDict. Fields of
+    questions the respondent does not see are not read at all.
     """
     submitted: dict[str, Any] = {}
     errors: dict[str, str] = {}
     shown: dict[str, Any] = {}
+    prefixed = _PrefixedForm(form)
     for question in flow.visible_questions(definition, page_name, answers):
         name = question["name"]
-        field_name = FIELD_PREFIX + name
         try:
-            value = _read_question(question, field_name, form)
+            raw, other_text = flow.form_field_values(question, prefixed)
+            value = flow.coerce_form_value(question, raw, other_text)
         except ValueError as error:
-            errors[name] = str(error)
-            raw = [item for item in form.getlist(field_name) if item.strip()]
-            shown[name] = raw[0] if raw else None
+            errors[name] = error.args[0] if error.args else str(error)
             continue
         if value is not None:
             submitted[name] = value
             shown[name] = value
     return submitted, errors, shown
-
-
-def _read_question(question: dict, field_name: str, form: Any) -> Any:
-    kind = question.get("type")
-    if kind == "matrix":
-        rows = {}
-        for row in question.get("rows") or []:
-            raw = form.get(f"{field_name}.{row['value']}", "").strip()
-            if raw:
-                rows[str(row["value"])] = (
-                    flow.coerce_form_value(
-                        {**question, "type": "rating", "scale": _matrix_scale(question)}, [raw]
-                    )
-                    if not question.get("columns")
-                    else raw
-                )
-        return rows or None
-    if kind == "ranking":
-        places = []
-        for choice in question.get("choices") or []:
-            raw = form.get(f"{field_name}.{choice['value']}", "").strip()
-            if raw:
-                try:
-                    places.append((int(raw), str(choice["value"])))
-                except ValueError:
-                    raise ValueError(_("choose a place for each item")) from None
-        if not places:
-            return None
-        return [value for _rank, value in sorted(places)]
-    raw_values = [item for item in form.getlist(field_name) if item.strip()]
-    other = None
-    if question.get("has_other") and OTHER in raw_values:
-        raw_values.remove(OTHER)
-        other = {"other": form.get(f"{field_name}.other", "").strip()}
-    if not raw_values and other is None:
-        return None
-    value = flow.coerce_form_value(question, raw_values) if raw_values else None
-    if other is None:
-        return value
-    if kind == "multiple_choice":
-        return [*(value or []), other]
-    return other
-
-
-def _matrix_scale(question: dict) -> dict:
-    points = int((question.get("scale") or {}).get("points") or 5)
-    return {"min": 1, "max": points}

@@ -36,7 +36,7 @@ from kesheng.tracking.models import Channel, Touchpoint
 
 # A clock a little ahead of ours is not a lie; a submission hours in the future is.
 SUBMITTED_AT_TOLERANCE = timedelta(minutes=5)
-END = "end"
+END = definitions.END
 
 
 class SurveyUnavailable(Conflict):
@@ -71,6 +71,12 @@ class PageResult:
     @property
     def next_page(self) -> str | None:
         return None if self.completed else self.response.current_page
+
+
+def _reason(reason) -> str:
+    """A reason from ``flow`` (a ``logic.Message``) in the active language."""
+    translate = getattr(reason, "translate", None)
+    return translate(_) if translate is not None else str(reason)
 
 
 def device_type_of(user_agent: str) -> str:
@@ -216,13 +222,6 @@ def _invitation_language(invitation: Invitation | None) -> str:
     return invitation.language if invitation is not None else ""
 
 
-def _page_question_names(definition: dict, page_name: str) -> set[str]:
-    for page in definitions.iter_pages(definition):
-        if page.get("name") == page_name:
-            return {question["name"] for question in page.get("questions") or []}
-    return set()
-
-
 def _page_of_question(definition: dict) -> dict[str, str]:
     return {
         question["name"]: page.get("name")
@@ -266,12 +265,7 @@ def save_page(
     clean, errors = flow.validate_page(definition, page_name, submitted, response.answers)
     if errors:
         return PageResult(response=response, errors=errors)
-    answers = {
-        name: value
-        for name, value in response.answers.items()
-        if name not in _page_question_names(definition, page_name)
-    }
-    answers.update(clean)
+    answers = flow.merge_page_answers(definition, page_name, response.answers, clean)
     response.answers = answers
     if language:
         response.language = _language_for(definition, language)
@@ -322,7 +316,7 @@ def complete_response(
         clean_answers, errors = flow.validate_response(definition, response.answers)
         if errors:
             raise InvalidInput(
-                [FieldError(f"answers.{name}", reason) for name, reason in errors.items()]
+                [FieldError(f"answers.{name}", _reason(reason)) for name, reason in errors.items()]
             )
     now = now or timezone.now()
     with transaction.atomic():
@@ -436,7 +430,10 @@ def submit_complete_response(
         clean = {}
     else:
         clean, answer_errors = flow.validate_response(definition, answers)
-        errors += [FieldError(f"answers.{name}", reason) for name, reason in answer_errors.items()]
+        errors += [
+            FieldError("answers" if name == "answers" else f"answers.{name}", _reason(reason))
+            for name, reason in answer_errors.items()
+        ]
     customer = None
     if customer_id and not survey.is_anonymous:
         customer = _find_customer(customer_id, errors)
