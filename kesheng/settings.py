@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "kesheng.customers",
     "kesheng.tracking",
     "kesheng.commerce",
+    "kesheng.messaging",
     "kesheng.surveys",
     "kesheng.demo",
 ]
@@ -267,6 +268,50 @@ KESHENG_API_MAX_BATCH = env_int("KESHENG_API_MAX_BATCH", 1000)
 # Posts one IP address may make to the public survey pages per minute (0: no limit).
 KESHENG_PUBLIC_POSTS_PER_MINUTE = env_int("KESHENG_PUBLIC_POSTS_PER_MINUTE", 30)
 
+# --- messages to customers (docs/messaging.md) ---------------------------------------------------
+# Development prints emails to the console; production sends through SMTP.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kesheng <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address customers reach this site at: links in emails and SMS, QR codes, the widget.
+KESHENG_PUBLIC_URL = env_str("KESHENG_PUBLIC_URL", "http://127.0.0.1:8000")
+KESHENG_SMS_BACKEND = env_str(
+    "KESHENG_SMS_BACKEND", "kesheng.messaging.backends.sms.ConsoleSmsBackend"
+)
+KESHENG_SMS_FILE_DIR = VAR_DIR / "sms"
+# Purposes a customer without a recorded decision may be messaged for (marketing never is).
+KESHENG_CONSENT_IMPLIED_PURPOSES = env_list("KESHENG_CONSENT_IMPLIED_PURPOSES", ["service"])
+# No customer is invited to a survey more than once in this many days, across all surveys.
+KESHENG_SURVEY_FATIGUE_DAYS = env_int("KESHENG_SURVEY_FATIGUE_DAYS", 30)
+
+CELERY_BEAT_SCHEDULE["send-queued-messages"] = {
+    "task": "kesheng.messaging.send_queued_messages",
+    "schedule": 600.0,
+}
+CELERY_BEAT_SCHEDULE["survey-reminders"] = {
+    "task": "kesheng.surveys.send_due_reminders",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["survey-scheduled-distributions"] = {
+    "task": "kesheng.surveys.run_due_distributions",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["survey-delayed-invitations"] = {
+    "task": "kesheng.surveys.send_due_invitations",
+    "schedule": 900.0,
+}
 CELERY_BEAT_SCHEDULE["redispatch-domain-events"] = {
     "task": "kesheng.core.redispatch_domain_events",
     "schedule": 300.0,

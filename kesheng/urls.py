@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("m/", include("kesheng.messaging.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
     path("", include("kesheng.customers.urls")),
     path("", include("kesheng.tracking.urls")),

@@ -1,0 +1,1 @@
+"""Messages to customers: an outbox with consent checks, unsubscribe links and backends."""
