@@ -429,7 +429,7 @@ class _Checker:
                 "languages",
                 Message(gettext_noop('must be a list of language codes, e.g. ["zh-hans", "en"]')),
             )
-            languages = [DEFAULT_LANGUAGE]
+            languages = list(LANGUAGES)
         else:
             for index, language in enumerate(languages):
                 if language not in LANGUAGES:
@@ -625,7 +625,11 @@ class _Checker:
         # A question's visibility may depend on any question before it, on its page or earlier.
         self.check_condition(f"{path}.visible_if", question.get("visible_if"))
         if question_type is not None:
-            self.check_unknown_keys(path, question, COMMON_QUESTION_KEYS | question_type.keys)
+            # A scale on nps, csat or ces gets its own reason below.
+            allowed = COMMON_QUESTION_KEYS | question_type.keys
+            if question_type.fixed_scale:
+                allowed |= {"scale"}
+            self.check_unknown_keys(path, question, allowed)
             self.check_type_keys(path, question, question_type)
             self.check_validation(path, question, question_type)
         if name_is_good and name not in self.earlier_questions:
