@@ -1,0 +1,1 @@
+"""Writers of survey definitions in other tools' formats (SurveyJS JSON)."""
