@@ -7,6 +7,7 @@ each bad one with its index, field and reason.
 """
 
 import json
+import math
 import re
 from typing import Any
 
@@ -29,17 +30,29 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(_("%(name)s is not a JSON number") % {"name": name})
 
 
+def _finite_float(text: str) -> float:
+    # json.loads reads a number beyond the float range (1e999) as infinity, which neither
+    # PostgreSQL's jsonb nor SQLite's JSON check accepts.
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(_("%(number)s is too large a number to store") % {"number": text})
+    return number
+
+
 def parse_json(body: bytes) -> Any:
     """Decode a request body as strict JSON; ValueError with a reason a person can act on.
 
-    Stricter than ``json.loads``: NaN and Infinity, the NUL character and unpaired surrogates
-    are refused here, because the database would otherwise fail on them with a 500.
+    Stricter than ``json.loads``: NaN and Infinity (also a number such as 1e999 that overflows
+    to infinity), the NUL character and unpaired surrogates are refused here, because the
+    database would otherwise fail on them with a 500.
     """
     if not body or not body.strip():
         raise ValueError(_("the body is empty"))
     try:
         # RFC 8259: JSON between systems is UTF-8 (json.loads would also guess UTF-16 and -32).
-        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        data = json.loads(
+            body.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+        )
     except RecursionError:
         raise ValueError(_("the JSON is nested too deeply")) from None
     except UnicodeDecodeError:

@@ -171,6 +171,7 @@ def test_post_names_every_bad_field_in_one_answer(writer, db):
         ("{not json", "not valid JSON: Expecting property name enclosed in double quotes"),
         ('{"customer_id": "C9", "name": "a\\u0000b"}', "NUL character"),
         ('{"customer_id": "C9", "attributes": {"x": NaN}}', "NaN is not a JSON number"),
+        ('{"customer_id": "C9", "attributes": {"x": -1e999}}', "-1e999 is too large a number"),
         ('{"customer_id": "C9", "name": "\\ud800"}', "unpaired UTF-16 surrogate"),
         ("[" * 100_000, "nested too deeply"),
         (b"\xff\xfe{}", "not UTF-8"),
