@@ -242,7 +242,7 @@ def choice_order(question: Mapping[str, Any], seed: str) -> list[str]:
     return values
 
 
-# --- answers from HTML forms --------------------------------------------------------------------
+# --- answers from HTML forms ---------------------------------------------------------------------
 
 
 def form_field_values(question: Mapping[str, Any], form: Any) -> tuple[list[str], str]:
@@ -682,7 +682,7 @@ def validate_response(definition: Any, answers: Answers) -> tuple[dict, dict[str
     return clean, errors
 
 
-# --- flattening -----------------------------------------------------------------------------------
+# --- flattening ----------------------------------------------------------------------------------
 
 
 def flatten_answers(definition: Any, answers: Answers) -> list[tuple[str, str, float | None, str]]:

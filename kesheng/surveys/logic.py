@@ -60,7 +60,7 @@ class ConditionError(ValueError):
         self.position = position
 
 
-# --- tokens -----------------------------------------------------------------------------------
+# --- tokens --------------------------------------------------------------------------------------
 
 KEYWORDS = frozenset(
     {
@@ -225,7 +225,7 @@ def _read_string(text: str, index: int, tokens: list[Token]) -> int:
     )
 
 
-# --- the tree -----------------------------------------------------------------------------------
+# --- the tree ------------------------------------------------------------------------------------
 
 
 class _Missing:
@@ -355,7 +355,7 @@ class Condition:
         return frozenset(name for name, _ in self.references)
 
 
-# --- parser -------------------------------------------------------------------------------------
+# --- parser --------------------------------------------------------------------------------------
 
 
 class _Parser:
@@ -527,7 +527,7 @@ def evaluate_condition(text: str | None, answers: Mapping[str, Any]) -> bool:
     return parse_condition(text).evaluate(answers)
 
 
-# --- evaluation ---------------------------------------------------------------------------------
+# --- evaluation ----------------------------------------------------------------------------------
 
 
 def _is_unanswered(value: Any) -> bool:

@@ -712,7 +712,7 @@ def test_reasons_keep_their_template_for_translation():
     )
 
 
-# --- helpers --------------------------------------------------------------------------------------
+# --- helpers
 
 
 def test_iterating_pages_and_questions():

@@ -214,7 +214,7 @@ def test_tokens_record_their_positions():
     ]
 
 
-# --- properties -----------------------------------------------------------------------------------
+# --- properties
 
 names = st.sampled_from(["a", "b", "nps", "q_1", "m.row"])
 literals = st.one_of(
