@@ -160,11 +160,13 @@ class _Visit:
                 customer = self.response.customer
             elif self.invitation is not None:
                 customer = self.invitation.customer
+        # The distribution (already loaded with its store) is where a page response's store
+        # comes from; the response's own store is read only when it has no distribution.
         store = None
-        if self.response is not None and self.response.store_id:
-            store = self.response.store
-        elif self.distribution is not None and self.distribution.store_id:
+        if self.distribution is not None and self.distribution.store_id:
             store = self.distribution.store
+        elif self.response is not None and self.response.store_id:
+            store = self.response.store
         return {
             "customer_name": customer.name if customer else "",
             "store_name": store.name if store else "",
@@ -249,6 +251,9 @@ def _find_response(request: HttpRequest, visit: _Visit, *, form_key: str = "") -
     survey = visit.survey
     if visit.invitation is not None:
         visit.response = get_response_for_invitation(visit.invitation)
+        if visit.response is not None:
+            visit.response.survey = survey
+            visit.response.invitation = visit.invitation
         visit.key = visit.response.resume_key if visit.response else secrets.token_urlsafe(32)
         return
     remember = survey.allow_resume or survey.one_response_per_browser
@@ -264,6 +269,7 @@ def _find_response(request: HttpRequest, visit: _Visit, *, form_key: str = "") -
                 continue
             if response.status == ResponseStatus.IN_PROGRESS and not survey.allow_resume:
                 continue
+        response.survey = survey  # already loaded: no second query for it
         visit.response = response
         visit.key = key
         return

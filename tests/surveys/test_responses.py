@@ -25,14 +25,9 @@ from kesheng.surveys.models import (
     ResponseValue,
     SurveyStatus,
 )
-from tests.surveys.response_fixtures import (  # noqa: F401
-    STORE_VISIT,
-    make_invitation,
-    make_survey,
-    qr_distribution,
-    store,
-    survey,
-)
+
+# The fixtures (survey, make_survey, qr_distribution, make_invitation, store).
+from tests.surveys.response_fixtures import *  # noqa: F403
 
 IPHONE_WECHAT = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "

@@ -185,22 +185,22 @@ def start_response(
         "device_type": device_type_of(user_agent),
         "started_at": now,
     }
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                response = Response.objects.create(
-                    **fields, resume_key=resume_key or secrets.token_urlsafe(32)
-                )
-        except IntegrityError:
-            if invitation is not None:
-                # Two tabs opened the same personal link at once: the other one won.
-                return Response.objects.get(invitation=invitation)
-            # The key the browser offered is taken: give this response a fresh one.
-            response = Response.objects.create(**fields, resume_key=secrets.token_urlsafe(32))
-        if invitation is not None:
-            Invitation.objects.filter(pk=invitation.pk, started_at__isnull=True).update(
-                started_at=now, status=InvitationStatus.STARTED
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                **fields, resume_key=resume_key or secrets.token_urlsafe(32)
             )
+    except IntegrityError:
+        if invitation is not None:
+            # Two tabs opened the same personal link at once: the other one won.
+            return Response.objects.get(invitation=invitation)
+        # The key the browser offered is taken: give this response a fresh one.
+        response = Response.objects.create(**fields, resume_key=secrets.token_urlsafe(32))
+    if invitation is not None:
+        # Conditional, so a second start changes nothing; no transaction needed around both.
+        Invitation.objects.filter(pk=invitation.pk, started_at__isnull=True).update(
+            started_at=now, status=InvitationStatus.STARTED
+        )
     return response
 
 

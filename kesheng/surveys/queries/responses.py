@@ -37,14 +37,16 @@ def find_distribution(survey: Survey, key: str) -> Distribution | None:
     mistyped key still lets the person answer, only without the attribution)."""
     if not key:
         return None
-    return Distribution.objects.filter(survey=survey, key=key[:40]).first()
+    return Distribution.objects.select_related("store").filter(survey=survey, key=key[:40]).first()
 
 
 def get_invitation_by_token(token: str) -> Invitation:
     """The invitation of a personal link with its distribution, survey, version and customer
     (one query). Whether it is expired or used is for ``check_invitation_usable`` to say."""
     invitation = (
-        Invitation.objects.select_related("distribution__survey__current_version", "customer")
+        Invitation.objects.select_related(
+            "distribution__survey__current_version", "distribution__store", "customer"
+        )
         .filter(token=token)
         .first()
         if token and len(token) <= 64
