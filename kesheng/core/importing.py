@@ -27,6 +27,8 @@ import contextlib
 import csv
 import gc
 import json
+import math
+import re
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -322,6 +324,40 @@ def _iter_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         yield row_number, values
 
 
+# A "\u0000" escape preceded by an even number of backslashes is a NUL character.
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large a number to store")
+    return number
+
+
+def _load_json_line(text: str) -> Any:
+    """``json.loads`` refusing, as a ValueError, what parses but neither database can store
+    (NaN, infinity, the NUL character, unpaired surrogates; the API refuses them too) and what
+    Python itself refuses to convert (nesting too deep, integers of thousands of digits)."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if "\\u0000" in text and _NUL_ESCAPE.search(text):
+        raise ValueError("text may not contain the NUL character (\\u0000)")
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text contains an unpaired UTF-16 surrogate escape") from None
+    return value
+
+
 def _iter_jsonl(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     for row_number, line in enumerate(handle, start=1):
         text = line.strip()
@@ -330,9 +366,12 @@ def _iter_jsonl(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         if not text:
             continue
         try:
-            value = json.loads(text)
+            value = _load_json_line(text)
         except json.JSONDecodeError as error:
             yield row_number, {"_error": f"is not valid JSON ({error.msg} at column {error.colno})"}
+            continue
+        except ValueError as error:
+            yield row_number, {"_error": f"is not valid JSON ({error})"}
             continue
         if not isinstance(value, dict):
             yield row_number, {"_error": "must be a JSON object"}

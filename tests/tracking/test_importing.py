@@ -183,3 +183,34 @@ def test_reimporting_the_same_file_changes_nothing(customers, tmp_path):
         "events: 0 created, 0 updated, 0 unchanged, 2 duplicates, 0 merged, 0 rejected\n"
     )
     assert database_snapshot() == before
+
+
+def test_refuses_json_lines_the_database_cannot_store_and_keeps_the_database(customers, tmp_path):
+    good = '{"event_id": "ev-%s", "customer_id": "KH0001", "type": "x", "channel": "web", '
+    good += '"occurred_at": "2025-03-01T10:00:00+08:00", "properties": {"v": %s}}\n'
+    path = write_file(
+        tmp_path,
+        "events.jsonl",
+        good % (1, "1")
+        + good % (2, "NaN")
+        + good % (3, "-1e999")
+        + good % (4, '"a\\u0000b"')
+        + good % (5, '"\\udc00"')
+        + good % (6, "1" * 5000)
+        + good % (7, "[" * 100_000 + "]" * 100_000),
+    )
+    before = database_snapshot()
+    code, out, err = run_import("events", str(path))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "row 2, column -: is not valid JSON (NaN is not a JSON number)",
+        "row 3, column -: is not valid JSON (-1e999 is too large a number to store)",
+        "row 4, column -: is not valid JSON (text may not contain the NUL character (\\u0000))",
+        "row 5, column -: is not valid JSON (text contains an unpaired UTF-16 surrogate escape)",
+        "row 6, column -: is not valid JSON (Exceeds the limit (4300 digits) for integer string "
+        "conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase the "
+        "limit)",
+        "row 7, column -: is not valid JSON (nested too deeply)",
+        "6 of 7 rows are invalid; nothing was imported",
+    ]
+    assert database_snapshot() == before
