@@ -1,7 +1,7 @@
 """JSON API of surveys: POST /surveys/{id}/responses, a complete response in one call (apps,
 kiosks), checked by the same rules as the respondent pages."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -95,6 +95,6 @@ def post_response(request: HttpRequest, survey_id: int, payload: ResponseIn):
     body = {
         "id": response.pk,
         "survey_id": response.survey_id,
-        "completed_at": response.completed_at,
+        "completed_at": response.completed_at.astimezone(UTC),
     }
     return Status(201 if created else 200, body)
