@@ -216,7 +216,8 @@ def scale_of(question: Mapping[str, Any]) -> tuple[int, int] | None:
         return None
     if question_type.fixed_scale:
         return question_type.fixed_scale
-    scale = question.get("scale") if isinstance(question.get("scale"), Mapping) else {}
+    given_scale = question.get("scale")
+    scale: Mapping[str, Any] = given_scale if isinstance(given_scale, Mapping) else {}
     if question_type.name == "rating":
         low, high = scale.get("min", 1), scale.get("max", 5)
         if _is_integer(low) and _is_integer(high):
@@ -318,7 +319,7 @@ def regex_problem(pattern: Any) -> Message | None:
 
 
 def _has_nested_repetition(pattern: str) -> bool:
-    import re._parser as sre_parse  # the stdlib's own parser; stable in 3.11+
+    import re._parser as sre_parse  # type: ignore[import-not-found]  # the stdlib's own parser
 
     repeats = {
         sre_parse.MAX_REPEAT,
@@ -512,7 +513,7 @@ class _Checker:
                     if name in seen
                     else Message(gettext_noop("'end' is reserved for skipping to the end")),
                 )
-            seen.add(name)
+            seen.add(str(name))
         self.check_text(f"{path}.title", page.get("title"))
         self.check_text(f"{path}.description", page.get("description"))
         # A page's visibility depends on questions of earlier pages only.
@@ -632,7 +633,7 @@ class _Checker:
             self.check_unknown_keys(path, question, allowed)
             self.check_type_keys(path, question, question_type)
             self.check_validation(path, question, question_type)
-        if name_is_good and name not in self.earlier_questions:
+        if name_is_good and isinstance(name, str) and name not in self.earlier_questions:
             self.earlier_questions[name] = question
 
     def check_type_keys(self, path: str, question: dict, question_type: QuestionType) -> None:

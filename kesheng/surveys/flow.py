@@ -19,7 +19,7 @@ import math
 import random
 import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from kesheng.surveys.definition import (
     END,
@@ -73,7 +73,7 @@ def _keep_visible_answers(answers: Answers) -> Collect:
 
     def collect(page: dict, effective: dict) -> None:
         for question in _questions_of(page):
-            name = question.get("name")
+            name = str(question.get("name"))
             if question_is_visible(question, effective) and is_answered(answers.get(name)):
                 effective[name] = answers[name]
 
@@ -212,7 +212,7 @@ def visible_questions(definition: Any, page_name: str, answers: Answers) -> list
     for question in _questions_of(pages[index]):
         if question_is_visible(question, effective):
             shown.append(question)
-            name = question.get("name")
+            name = str(question.get("name"))
             if is_answered(answers.get(name)):
                 effective[name] = answers[name]
     return shown
@@ -362,7 +362,7 @@ def read_page_form(definition: Any, page_name: str, form: Any) -> tuple[dict, di
     submitted: dict = {}
     errors: dict[str, str] = {}
     for question in _questions_of(page):
-        name = question.get("name")
+        name = str(question.get("name"))
         try:
             raw, other_text = form_field_values(question, form)
             submitted[name] = coerce_form_value(question, raw, other_text)
@@ -527,7 +527,7 @@ def _numeric(question: Mapping[str, Any], value: Any, rules: Mapping[str, Any]) 
     return value
 
 
-def _is_bound(value: Any) -> bool:
+def _is_bound(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

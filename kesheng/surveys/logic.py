@@ -26,8 +26,9 @@ def gettext_noop(text: str) -> str:
 class Message(str):
     """English text that also keeps its template and parameters for translation.
 
-    It is a ``str`` (JSON-serialisable, comparable with plain text); ``translate(gettext)``
-    renders the template through a translation function such as Django's ``gettext``.
+    It is a ``str`` (JSON-serialisable, comparable with plain text); ``localize(gettext)``
+    (or ``translate(gettext)``) renders the template through a translation function such as
+    Django's ``gettext``. ``localize_reason`` does the same for any text.
     """
 
     template: str
@@ -39,12 +40,26 @@ class Message(str):
         message.params = params
         return message
 
-    def translate(self, gettext: Callable[[str], str]) -> str:
+    def localize(self, gettext: Callable[[str], str]) -> str:
+        """The message through a translation function such as Django's ``gettext``."""
         translated = gettext(self.template)
         return translated % self.params if self.params else translated
 
+    def translate(self, table_or_gettext: Any) -> str:  # type: ignore[override]
+        """``localize`` when given a translation function; ``str.translate`` for a table."""
+        if callable(table_or_gettext):
+            return self.localize(table_or_gettext)
+        return str.translate(self, table_or_gettext)
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_message, (self.template, self.params))
+
+
+def localize_reason(reason: str, gettext: Callable[[str], str]) -> str:
+    """A reason in the active language: a ``Message`` through ``gettext``, plain text as is."""
+    if isinstance(reason, Message):
+        return reason.localize(gettext)
+    return str(reason)
 
 
 def _rebuild_message(template: str, params: dict[str, Any]) -> Message:
@@ -143,9 +158,9 @@ def tokenize(text: str) -> list[Token]:
             continue
         for symbol in _SYMBOLS:
             if text.startswith(symbol, index):
-                value = _SYMBOL_ALIASES.get(symbol, symbol)
-                kind = "keyword" if value in KEYWORDS else "symbol"
-                tokens.append(Token(kind, value, start + 1, symbol))
+                canonical = _SYMBOL_ALIASES.get(symbol, symbol)
+                kind = "keyword" if canonical in KEYWORDS else "symbol"
+                tokens.append(Token(kind, canonical, start + 1, symbol))
                 index += len(symbol)
                 break
         else:

@@ -11,6 +11,7 @@ from kesheng.surveys.logic import (
     ConditionError,
     Message,
     evaluate_condition,
+    localize_reason,
     parse_condition,
     tokenize,
 )
@@ -199,7 +200,20 @@ def test_a_message_translates_its_template():
     message = Message("must be from %(low)s to %(high)s", low=0, high=10)
     assert message == "must be from 0 to 10"
     assert message.translate(lambda text: text.replace("must be from", "应在")) == "应在 0 to 10"
+    assert message.localize(lambda text: text.replace("must be from", "应在")) == "应在 0 to 10"
     assert pickle.loads(pickle.dumps(message)).template == "must be from %(low)s to %(high)s"
+
+
+def test_a_message_still_translates_like_a_str_with_a_table():
+    assert Message("abc").translate({ord("a"): "x"}) == "xbc"
+
+
+def test_localize_reason_takes_messages_and_plain_text():
+    def shout(template: str) -> str:
+        return template.upper()
+
+    assert localize_reason(Message("is %(what)s", what="required"), shout) == "IS required"
+    assert localize_reason("plain reason", shout) == "plain reason"
 
 
 def test_tokens_record_their_positions():
