@@ -209,11 +209,11 @@ def test_a_message_still_translates_like_a_str_with_a_table():
 
 
 def test_localize_reason_takes_messages_and_plain_text():
-    def shout(template: str) -> str:
-        return template.upper()
+    def german(template: str) -> str:
+        return template.replace("is ", "ist ")
 
-    assert localize_reason(Message("is %(what)s", what="required"), shout) == "IS required"
-    assert localize_reason("plain reason", shout) == "plain reason"
+    assert localize_reason(Message("is %(what)s", what="required"), german) == "ist required"
+    assert localize_reason("this is plain", german) == "this is plain"
 
 
 def test_tokens_record_their_positions():
