@@ -18,3 +18,12 @@ class SurveysConfig(AppConfig):
         # Completed responses on the customer's timeline and 360 page.
         register_timeline_source("response", list_response_timeline)
         register_timeline_presenter("response", present_response_entry)
+
+        # Distribution: invite after an order, follow sent messages, thank with a coupon.
+        from kesheng.core.events import subscribe
+        from kesheng.surveys.actions import distribution
+
+        subscribe("order.placed", distribution.invite_after_order)
+        subscribe("response.completed", distribution.send_incentive)
+        for message_event in ("message.sent", "message.delivered", "message.failed"):
+            subscribe(message_event, distribution.record_message_outcome)

@@ -150,6 +150,10 @@ class Invitation(models.Model):
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # A triggered invitation waits until this time (an order's survey a day after the order).
+    send_after = models.DateTimeField(_("send after"), null=True, blank=True)
+    # What caused a triggered invitation ("order:<order id>"): one invitation per cause.
+    trigger_key = models.CharField(_("trigger"), max_length=120, blank=True)
     reminder_count = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
     last_reminded_at = models.DateTimeField(_("last reminded at"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
@@ -161,6 +165,13 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["customer", "sent_at"], name="invitation_customer_sent_idx"),
             models.Index(fields=["distribution", "status"], name="invitation_status_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distribution", "trigger_key"],
+                condition=~models.Q(trigger_key=""),
+                name="invitation_unique_trigger",
+            )
         ]
 
     def __str__(self) -> str:
