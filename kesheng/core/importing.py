@@ -308,7 +308,12 @@ def _iter_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
                 width = len(header)
                 has_reason, has_unnamed = REASON_COLUMN in header, "" in header
             continue
-        if not "".join(record).strip():
+        joined = "".join(record)
+        if not joined.strip():
+            continue
+        if "\x00" in joined:
+            # PostgreSQL cannot store it in text; refused on SQLite too, for the same result.
+            yield row_number, {"_error": "contains the NUL character, which cannot be stored"}
             continue
         if len(record) > width and any(cell.strip() for cell in record[width:]):
             yield row_number, {"_error": f"has {len(record)} cells but the header has {width}"}

@@ -63,6 +63,26 @@ def test_extra_cells_and_unnamed_columns_are_row_problems(tmp_path):
     ]
 
 
+def test_a_csv_cell_with_the_nul_character_is_a_row_problem(db, tmp_path):
+    # PostgreSQL cannot store NUL in text: without this the import stopped with a DataError.
+    path = write_file(
+        tmp_path,
+        "orders.csv",
+        "order_id,customer_id,ordered_at,amount,channel\n"
+        "O1,C1,2025-03-01 10:00:00,1.00,web\n"
+        "O2\x00,C1,2025-03-01 10:00:00,1.00,web\n",
+    )
+    assert rows_of(path)[1] == (3, {"_error": "contains the NUL character, which cannot be stored"})
+    before = database_snapshot()
+    code, out, err = run_import("orders", str(path))
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-2:] == [
+        "row 3, column -: contains the NUL character, which cannot be stored",
+        "2 of 2 rows are invalid; nothing was imported",
+    ]
+    assert database_snapshot() == before
+
+
 def test_jsonl_rows_are_line_numbers(tmp_path):
     path = write_file(tmp_path, "things.jsonl", '\ufeff{"a": 1}\n\n  \n{"a": "二"}\n[1]\n{"a"\n')
     assert rows_of(path, JSONL) == [
