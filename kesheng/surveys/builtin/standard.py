@@ -160,6 +160,7 @@ def ces_service_case() -> dict:
                             choice("2", "2 次", "Twice"),
                             choice("3", "3 次或更多", "Three times or more"),
                         ],
+                        has_other=False,
                     ),
                     question(
                         "ces_comment",

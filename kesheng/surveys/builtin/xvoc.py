@@ -4,9 +4,9 @@ X-VOC splits one journey into the sub-processes that move the customer's feeling
 sub-process the respondent rates importance and satisfaction on the study's 10-point scale; the
 pair gives the importance-performance quadrants. Each template has:
 
-- page ``importance``: a matrix ``importance`` with rows S1..Sn, columns 1..10;
-- page ``satisfaction``: a matrix ``satisfaction`` with the same rows and columns;
-- page ``overall``: ``overall_satisfaction`` (rating 1..10), ``best_provider`` and
+- page ``page_importance``: a matrix ``importance`` with rows S1..Sn, columns 1..10;
+- page ``page_satisfaction``: a matrix ``satisfaction`` with the same rows and columns;
+- page ``page_overall``: ``overall_satisfaction`` (rating 1..10), ``best_provider`` and
   ``best_provider_why``, ``worst_provider`` and ``worst_provider_why`` (open text).
 
 Two matrices rather than 2n rating questions: the rows keep the study's codes (S1..Sn), so the
@@ -171,7 +171,7 @@ def xvoc_definition(key: str) -> dict:
         title,
         [
             page(
-                "importance",
+                "page_importance",
                 text("各环节的重要性", "How important is each step"),
                 [
                     question(
@@ -190,7 +190,7 @@ def xvoc_definition(key: str) -> dict:
                 ],
             ),
             page(
-                "satisfaction",
+                "page_satisfaction",
                 text("各环节的满意度", "How satisfied are you with each step"),
                 [
                     question(
@@ -208,7 +208,7 @@ def xvoc_definition(key: str) -> dict:
                 ],
             ),
             page(
-                "overall",
+                "page_overall",
                 text("总体评价", "Overall"),
                 [
                     question(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kesheng.core.errors import DomainError, InvalidInput
 from kesheng.surveys.importers.common import (
@@ -19,7 +20,9 @@ from kesheng.surveys.importers.common import (
 )
 from kesheng.surveys.importers.limesurvey import convert_limesurvey
 from kesheng.surveys.importers.surveyjs import convert_surveyjs
-from kesheng.surveys.models import Survey
+
+if TYPE_CHECKING:  # the converters stay importable without Django set up
+    from kesheng.surveys.models import Survey
 
 __all__ = [
     "ImportedSurvey",
@@ -35,7 +38,7 @@ class SurveyImportError(DomainError):
 
 @dataclass
 class ImportedSurvey:
-    survey: Survey
+    survey: "Survey"
     unmapped: list[dict]
 
 

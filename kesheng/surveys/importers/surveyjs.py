@@ -122,6 +122,8 @@ class _SurveyJSConverter:
         self.names = NameRegistry(self.report)
         self.question_page: dict[str, str] = {}
         self.question_order: list[str] = []
+        # Kesheng names by source element (the source JSON is never changed).
+        self.element_names: dict[int, str] = {}
 
     # --- the survey --------------------------------------------------------------------------
 
@@ -137,7 +139,9 @@ class _SurveyJSConverter:
             for element, _conditions in elements:
                 if element.get("type") == "panel":
                     continue
-                element["__name"] = self.names.claim(element.get("name"), fallback="q")
+                self.element_names[id(element)] = self.names.claim(
+                    element.get("name"), fallback="q"
+                )
         pages = []
         for index, (raw_page, elements) in enumerate(flattened, start=1):
             page_name = self.names.claim(
@@ -244,7 +248,7 @@ class _SurveyJSConverter:
                 yield element, conditions
 
     def _question(self, element: dict, panel_conditions: list) -> dict | None:
-        name = element["__name"]
+        name = self.element_names[id(element)]
         kind = str(element.get("type") or "")
         if kind in NOT_IMPORTED:
             self.report.add(name, f"{kind}: {NOT_IMPORTED[kind]}")
