@@ -410,8 +410,10 @@ def test_timeline_takes_a_constant_number_of_queries(
     make_customer("C1")
     _timeline_data("C1", events=120, orders=60, same_time=False)
     reader.get(f"{CUSTOMERS}/C1")  # the key's first use records last_used_at
-    # the key, the customer, one query per timeline source
-    with django_assert_max_num_queries(4):
+    # the key, the customer, one query per timeline source (higher apps register more)
+    from kesheng.customers.contributions import timeline_sources
+
+    with django_assert_max_num_queries(2 + len(timeline_sources)):
         response = reader.get(f"{CUSTOMERS}/C1/timeline?limit=200")
     assert len(response.json()["items"]) == 180
 
@@ -426,6 +428,7 @@ def test_openapi_lists_every_path_and_describes_the_bodies(client, db):
         "/api/v1/customers/{customer_id}/timeline",
         "/api/v1/events",
         "/api/v1/orders",
+        "/api/v1/surveys/{survey_id}/responses",
     }
     events_body = schema["paths"]["/api/v1/events"]["post"]["requestBody"]
     array = events_body["content"]["application/json"]["schema"]["oneOf"][0]
