@@ -169,8 +169,16 @@ def languages_of(definition: Any) -> list[str]:
 
 
 def default_language_of(definition: Any) -> str:
-    language = definition.get("default_language") if isinstance(definition, Mapping) else None
-    return language.lower() if isinstance(language, str) and language else DEFAULT_LANGUAGE
+    """``default_language``, else the first of ``languages``, else zh-hans."""
+    if not isinstance(definition, Mapping):
+        return DEFAULT_LANGUAGE
+    language = definition.get("default_language")
+    if isinstance(language, str) and language:
+        return language.lower()
+    languages = definition.get("languages")
+    if isinstance(languages, list) and languages and isinstance(languages[0], str):
+        return languages[0].lower()
+    return DEFAULT_LANGUAGE
 
 
 def localized(text_obj: Any, language: str | None, default_language: str = DEFAULT_LANGUAGE) -> str:

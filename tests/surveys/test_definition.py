@@ -9,8 +9,10 @@ from kesheng.surveys.definition import (
     DefinitionError,
     check_definition,
     choice_text,
+    default_language_of,
     iter_pages,
     iter_questions,
+    languages_of,
     localized,
     questions_by_name,
     regex_problem,
@@ -779,3 +781,17 @@ def test_choice_text_in_a_language():
     assert choice_text(reason, "price", "en") == "price"
     assert choice_text(reason, "price", "zh-hans") == "price中"
     assert choice_text(reason, "unknown", "en") == "unknown"
+
+
+def test_the_default_language_defaults_to_the_first_language():
+    definition = {
+        "format": "kesheng-survey/1",
+        "languages": ["en"],
+        "title": {"en": "Survey"},
+        "pages": [{"name": "p", "questions": [{"name": "q", "type": "yes_no", "title": "Q"}]}],
+    }
+    assert problems_of(definition) == []
+    assert default_language_of(definition) == "en"
+    assert languages_of(definition) == ["en"]
+    assert default_language_of({"title": "t"}) == "zh-hans"
+    assert languages_of({"title": "t"}) == ["zh-hans"]

@@ -2,6 +2,8 @@
 
 import pytest
 from django.http import QueryDict
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kesheng.surveys import flow
 from kesheng.surveys.definition import validate_definition
@@ -559,3 +561,49 @@ def test_flatten_answers_gives_the_response_value_rows():
         ("visited", "", None, "2025-03-01"),
         ("city", "", None, "sh"),
     ]
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-20, 20),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from(
+            ["price", "service", "app", "web", "a", "b", "c", "delivery", "2025-03-01"]
+        ),
+        st.text(max_size=8),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(["other", "delivery", "price", "x"]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+question_names = [question["name"] for page in SURVEY["pages"] for question in page["questions"]]
+answer_dicts = st.dictionaries(st.sampled_from([*question_names, "stray"]), json_values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(answer_dicts)
+def test_validate_response_never_raises_and_its_clean_answers_pass_again(answers):
+    clean, errors = flow.validate_response(SURVEY, answers)
+    assert set(clean) <= set(answers)
+    assert not set(clean) & set(errors)
+    assert set(errors) <= set(answers) | {"nps", "why"}  # the required ones
+    if not errors:
+        assert flow.validate_response(SURVEY, clean) == (clean, {})
+    flow.flatten_answers(SURVEY, clean)
+
+
+@settings(max_examples=200, deadline=None)
+@given(answer_dicts, st.sampled_from(["p1", "p2", "p3", "p4"]))
+def test_navigation_never_raises_and_moves_forward(answers, page_name):
+    following = flow.next_page(SURVEY, page_name, answers)
+    order = ["p1", "p2", "p3", "p4", "end"]
+    assert order.index(following) > order.index(page_name)
+    assert 0.0 <= flow.progress(SURVEY, page_name, answers) < 1.0
+    flow.validate_page(SURVEY, page_name, answers, answers)
+    flow.visible_questions(SURVEY, page_name, answers)
