@@ -530,7 +530,7 @@ def test_ten_thousand_invitations_are_created_in_a_few_queries(
         ],
         batch_size=2000,
     )
-    # About 40 on PostgreSQL; SQLite's 999 bound parameters split the insert into ~170 batches.
+    # 39 on PostgreSQL; SQLite's 999 bound parameters split the insert into 172 batches.
     # Either way a constant per row batch, never a query per customer.
     with django_assert_max_num_queries(250):
         batch = create_invitations(distribution=by_email, city="杭州", now=T0)
