@@ -515,11 +515,15 @@ class _Parser:
         return self.operand()
 
 
-@functools.lru_cache(maxsize=4096)
 def parse_condition(text: str) -> Condition:
     """The parsed condition; raises ConditionError naming what is wrong and where."""
     if not isinstance(text, str):
         raise ConditionError(Message(gettext_noop("a condition is a text")), None)
+    return _parse_cached(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Condition:
     if len(text) > MAX_CONDITION_LENGTH:
         raise ConditionError(
             Message(
@@ -537,7 +541,7 @@ def evaluate_condition(text: str | None, answers: Mapping[str, Any]) -> bool:
     Raises ConditionError for a condition that does not parse; definitions are validated before
     they are saved, so that only happens with a definition that skipped validation.
     """
-    if text is None or not text.strip():
+    if text is None or (isinstance(text, str) and not text.strip()):
         return True
     return parse_condition(text).evaluate(answers)
 

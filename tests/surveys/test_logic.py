@@ -300,3 +300,11 @@ def test_garbage_only_ever_raises_condition_error(text):
 def test_any_text_only_ever_raises_condition_error(text):
     with contextlib.suppress(ConditionError):
         parse_condition(text)
+
+
+@pytest.mark.parametrize("not_text", [5, ["{a}"], {"a": 1}, True])
+def test_a_condition_that_is_not_text_is_a_condition_error(not_text):
+    with pytest.raises(ConditionError, match="a condition is a text"):
+        parse_condition(not_text)
+    with pytest.raises(ConditionError, match="a condition is a text"):
+        evaluate_condition(not_text, {})
