@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("m/", include("kesheng.messaging.urls")),
+    path("surveys/", include("kesheng.surveys.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
     path("", include("kesheng.customers.urls")),
     path("", include("kesheng.tracking.urls")),

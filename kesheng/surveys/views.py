@@ -1,0 +1,615 @@
+"""Staff pages for surveys: the list, creating from a template or blank, the editor (settings,
+pages, questions, JSON), the preview, results, responses, exports and distributions.
+
+Anyone with ``surveys.view_survey`` sees surveys; results, responses and exports need
+``surveys.view_response``; changing anything needs ``surveys.change_survey`` (creating,
+``surveys.add_survey``). Every change of the definition goes through
+``actions.surveys.update_definition``, which validates it and makes a new version once the
+survey has responses.
+"""
+
+import json
+import tempfile
+from functools import wraps
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kesheng.core.errors import DomainError, FieldError, InvalidInput
+from kesheng.surveys import editing
+from kesheng.surveys.actions.settings import update_survey_settings
+from kesheng.surveys.actions.surveys import create_survey, set_survey_status, update_definition
+from kesheng.surveys.exports import FORMATS, export_responses, localized_text
+from kesheng.surveys.forms import (
+    PAGE_PROBLEM_FIELDS,
+    QUESTION_TYPE_LABELS,
+    DefinitionJsonForm,
+    NewSurveyForm,
+    PageForm,
+    QuestionForm,
+    ResultsFilterForm,
+    SurveySettingsForm,
+    question_problem_field,
+    translate_reason,
+)
+from kesheng.surveys.models import Survey, SurveyStatus
+from kesheng.surveys.queries.results import (
+    get_response_detail,
+    get_survey_results,
+    list_responses,
+)
+from kesheng.surveys.queries.surveys import list_surveys
+
+VIEW = "surveys.view_survey"
+VIEW_RESPONSES = "surveys.view_response"
+CHANGE = "surveys.change_survey"
+ADD = "surveys.add_survey"
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+}
+
+
+def staff_page(permission: str):
+    """Login, then the permission (403 for a signed-in user without it)."""
+
+    def decorate(view):
+        return login_required(permission_required(permission, raise_exception=True)(view))
+
+    return decorate
+
+
+def with_survey(view):
+    @wraps(view)
+    def wrapped(request: HttpRequest, survey_id: int, *args, **kwargs):
+        survey = get_object_or_404(Survey.objects.select_related("current_version"), pk=survey_id)
+        return view(request, survey, *args, **kwargs)
+
+    return wrapped
+
+
+def _language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh-hans"
+
+
+def _definition(survey: Survey) -> dict:
+    return survey.current_version.definition if survey.current_version else {"pages": []}
+
+
+def _editor_url(survey: Survey, anchor: str = "") -> str:
+    url = reverse("surveys:editor", args=[survey.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _templates() -> list[tuple[str, str]]:
+    try:
+        from kesheng.surveys.builtin import list_templates
+    except ImportError:  # the built-in templates are optional for these pages
+        return []
+    language = _language()
+    return [(template.key, template.title_in(language)) for template in list_templates()]
+
+
+def _saved_message(request: HttpRequest, survey: Survey, version) -> None:
+    # ``survey`` was read before the save: a different number means a new version was made.
+    if version.number != getattr(survey.current_version, "number", None):
+        messages.success(
+            request,
+            _("Saved as version %(number)s. Earlier responses keep the version they answered.")
+            % {"number": version.number},
+        )
+    else:
+        messages.success(request, _("Saved (version %(number)s).") % {"number": version.number})
+
+
+def _save_definition(request: HttpRequest, survey: Survey, definition: dict) -> list[FieldError]:
+    """Save through update_definition; returns the problems (nothing saved) or []."""
+    try:
+        version = update_definition(survey=survey, definition=definition, updated_by=request.user)
+    except InvalidInput as refused:
+        return refused.errors
+    _saved_message(request, survey, version)
+    return []
+
+
+def _problem_text(error: FieldError) -> str:
+    path = error.field.removeprefix("definition.").removeprefix("definition")
+    reason = translate_reason(error.reason)
+    return f"{path}: {reason}" if path else reason
+
+
+# --- list and new ------------------------------------------------------------------------------
+
+
+@staff_page(VIEW)
+def survey_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "surveys/staff/survey_list.html", {"surveys": list_surveys()})
+
+
+@staff_page(ADD)
+def survey_new(request: HttpRequest) -> HttpResponse:
+    templates = _templates()
+    form = NewSurveyForm(request.POST or None, templates=templates)
+    if request.method == "POST" and form.is_valid():
+        title, key = form.cleaned_data["title"], form.cleaned_data["template"]
+        try:
+            if key:
+                from kesheng.surveys.actions.templates import create_survey_from_template
+
+                survey = create_survey_from_template(
+                    key=key, title=title, language=_language(), created_by=request.user
+                )
+            else:
+                survey = create_survey(
+                    title=title,
+                    definition=editing.blank_definition(title),
+                    created_by=request.user,
+                )
+        except DomainError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Survey created. Edit its questions below."))
+            return redirect(_editor_url(survey))
+    return render(request, "surveys/staff/survey_new.html", {"form": form})
+
+
+# --- the editor --------------------------------------------------------------------------------
+
+
+def _outline(definition: dict, language: str) -> list[dict]:
+    """The pages and questions as the editor lists them, texts in the user's language."""
+    default = definition.get("default_language") or "zh-hans"
+    return [
+        {
+            "name": page.get("name"),
+            "title": localized_text(page.get("title"), language, default),
+            "visible_if": page.get("visible_if") or "",
+            "skip": page.get("skip") or [],
+            "questions": [
+                {
+                    "name": question.get("name"),
+                    "type": question.get("type"),
+                    "type_label": QUESTION_TYPE_LABELS.get(
+                        question.get("type"), question.get("type")
+                    ),
+                    "title": localized_text(question.get("title"), language, default),
+                    "required": bool(question.get("required")),
+                    "visible_if": question.get("visible_if") or "",
+                }
+                for question in page.get("questions") or []
+            ],
+        }
+        for page in editing._pages(definition)
+    ]
+
+
+def _editor_context(request: HttpRequest, survey: Survey, **extra) -> dict:
+    definition = _definition(survey)
+    pages = _outline(definition, _language())
+    return {
+        "survey": survey,
+        "tab": "editor",
+        "pages": pages,
+        "page_count": len(pages),
+        "language": _language(),
+        "can_edit": request.user.has_perm(CHANGE),
+        "settings_form": extra.pop("settings_form", None) or SurveySettingsForm(instance=survey),
+        "statuses": SurveyStatus.choices,
+        "has_responses": survey.responses.exists(),
+        **extra,
+    }
+
+
+@staff_page(VIEW)
+@with_survey
+def survey_editor(request: HttpRequest, survey: Survey) -> HttpResponse:
+    return render(request, "surveys/staff/editor.html", _editor_context(request, survey))
+
+
+@require_POST
+@staff_page(CHANGE)
+@with_survey
+def survey_settings(request: HttpRequest, survey: Survey) -> HttpResponse:
+    form = SurveySettingsForm(request.POST, instance=Survey.objects.get(pk=survey.pk))
+    if form.is_valid():
+        try:
+            update_survey_settings(
+                survey=survey, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+            )
+        except InvalidInput as refused:
+            for error in refused.errors:
+                form.add_error(error.field if error.field in form.fields else None, error.reason)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect(_editor_url(survey))
+    context = _editor_context(request, survey, settings_form=form)
+    return render(request, "surveys/staff/editor.html", context, status=400)
+
+
+@require_POST
+@staff_page(CHANGE)
+@with_survey
+def survey_status(request: HttpRequest, survey: Survey) -> HttpResponse:
+    status = request.POST.get("status", "")
+    if status not in SurveyStatus.values:
+        messages.error(request, _("Unknown status."))
+    else:
+        set_survey_status(survey=survey, status=status)
+        messages.success(
+            request, _("The survey is now %(status)s.") % {"status": survey.get_status_display()}
+        )
+    return redirect(_editor_url(survey))
+
+
+def _question_form_errors(form: QuestionForm, errors: list[FieldError], definition: dict) -> None:
+    """Put each problem on the field it concerns when it is about this question."""
+    try:
+        page_index, question_index = editing.find_question(definition, form.cleaned_data["name"])
+    except editing.EditError:
+        prefix = None
+    else:
+        prefix = f"definition.pages[{page_index}].questions[{question_index}]"
+    for error in errors:
+        field = None
+        if prefix and (
+            error.field == prefix or error.field.startswith((prefix + ".", prefix + "["))
+        ):
+            field = question_problem_field(error.field[len(prefix) :], form.cleaned_data["type"])
+            if field:
+                form.add_error(field, translate_reason(error.reason))
+                continue
+        form.add_error(None, _problem_text(error))
+
+
+def _question_page(request, survey, form, *, page_name, question_name=None, status=200):
+    return render(
+        request,
+        "surveys/staff/question_form.html",
+        {
+            "survey": survey,
+            "form": form,
+            "page_name": page_name,
+            "question_name": question_name,
+            "language": _language(),
+        },
+        status=status,
+    )
+
+
+def _page_names(definition: dict) -> list[str]:
+    return [page.get("name") for page in editing._pages(definition)]
+
+
+@staff_page(CHANGE)
+@with_survey
+def question_add(request: HttpRequest, survey: Survey, page_name: str) -> HttpResponse:
+    definition = _definition(survey)
+    if page_name not in _page_names(definition):
+        raise Http404(page_name)
+    form = QuestionForm(
+        request.POST or None,
+        page_names=_page_names(definition),
+        initial={
+            "name": editing.next_name(definition, "q"),
+            "page": page_name,
+            "type": "single_choice",
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = editing.add_question(definition, form.cleaned_data["page"], form.question())
+        errors = _save_definition(request, survey, changed)
+        if not errors:
+            return redirect(_editor_url(survey, f"question-{form.cleaned_data['name']}"))
+        _question_form_errors(form, errors, changed)
+    status = 400 if request.method == "POST" else 200
+    return _question_page(request, survey, form, page_name=page_name, status=status)
+
+
+@staff_page(CHANGE)
+@with_survey
+def question_edit(request: HttpRequest, survey: Survey, name: str) -> HttpResponse:
+    definition = _definition(survey)
+    try:
+        page_index, question_index = editing.find_question(definition, name)
+    except editing.EditError:
+        raise Http404(name) from None
+    page = definition["pages"][page_index]
+    question = page["questions"][question_index]
+    form = QuestionForm(
+        request.POST or None,
+        page_names=_page_names(definition),
+        initial=QuestionForm.initial_from(question, page["name"]),
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = editing.replace_question(
+            definition, name, form.question(), form.cleaned_data["page"]
+        )
+        errors = _save_definition(request, survey, changed)
+        if not errors:
+            return redirect(_editor_url(survey, f"question-{form.cleaned_data['name']}"))
+        _question_form_errors(form, errors, changed)
+    status = 400 if request.method == "POST" else 200
+    return _question_page(
+        request, survey, form, page_name=page["name"], question_name=name, status=status
+    )
+
+
+def _apply(request: HttpRequest, survey: Survey, change, anchor: str = "") -> HttpResponse:
+    """Save a change made by one of the editor's buttons and go back to the editor; a change
+    the definition check refuses is reported there with its reasons, and nothing is saved."""
+    try:
+        changed = change(_definition(survey))
+    except editing.EditError:
+        raise Http404 from None
+    errors = _save_definition(request, survey, changed)
+    for error in errors:
+        messages.error(request, _problem_text(error))
+    return redirect(_editor_url(survey, anchor))
+
+
+def _offset(request: HttpRequest) -> int:
+    return -1 if request.POST.get("direction") == "up" else 1
+
+
+@require_POST
+@staff_page(CHANGE)
+@with_survey
+def question_move(request: HttpRequest, survey: Survey, name: str) -> HttpResponse:
+    offset = _offset(request)
+    return _apply(
+        request, survey, lambda d: editing.move_question(d, name, offset), f"question-{name}"
+    )
+
+
+@require_POST
+@staff_page(CHANGE)
+@with_survey
+def question_delete(request: HttpRequest, survey: Survey, name: str) -> HttpResponse:
+    return _apply(request, survey, lambda d: editing.delete_question(d, name))
+
+
+@require_POST
+@staff_page(CHANGE)
+@with_survey
+def page_add(request: HttpRequest, survey: Survey) -> HttpResponse:
+    changed, page_name = editing.add_page(_definition(survey))
+    return _apply(request, survey, lambda d: changed, f"page-{page_name}")
+
+
+@require_POST
+@staff_page(CHANGE)
+@with_survey
+def page_move(request: HttpRequest, survey: Survey, page_name: str) -> HttpResponse:
+    offset = _offset(request)
+    return _apply(
+        request, survey, lambda d: editing.move_page(d, page_name, offset), f"page-{page_name}"
+    )
+
+
+@require_POST
+@staff_page(CHANGE)
+@with_survey
+def page_delete(request: HttpRequest, survey: Survey, page_name: str) -> HttpResponse:
+    return _apply(request, survey, lambda d: editing.delete_page(d, page_name))
+
+
+@staff_page(CHANGE)
+@with_survey
+def page_edit(request: HttpRequest, survey: Survey, page_name: str) -> HttpResponse:
+    definition = _definition(survey)
+    try:
+        page_index = editing.find_page(definition, page_name)
+    except editing.EditError:
+        raise Http404(page_name) from None
+    form = PageForm(
+        request.POST or None, initial=PageForm.initial_from(definition["pages"][page_index])
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = editing.update_page(definition, page_name, form.page_fields())
+        errors = _save_definition(request, survey, changed)
+        if not errors:
+            return redirect(_editor_url(survey, f"page-{form.cleaned_data['name']}"))
+        prefix = f"definition.pages[{page_index}]"
+        for error in errors:
+            rest = (
+                error.field[len(prefix) :].lstrip(".")
+                if error.field.startswith(prefix + ".")
+                else ""
+            )
+            key = rest.split(".")[0].split("[")[0]
+            if key in PAGE_PROBLEM_FIELDS:
+                form.add_error(PAGE_PROBLEM_FIELDS[key], translate_reason(error.reason))
+            else:
+                form.add_error(None, _problem_text(error))
+    return render(
+        request,
+        "surveys/staff/page_form.html",
+        {"survey": survey, "form": form, "page_name": page_name},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_page(VIEW)
+@with_survey
+def definition_json(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """The whole definition as JSON; with change permission, editable."""
+    can_edit = request.user.has_perm(CHANGE)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = DefinitionJsonForm(request.POST)
+        if form.is_valid():
+            errors = _save_definition(request, survey, form.cleaned_data["definition"])
+            if not errors:
+                return redirect(reverse("surveys:json", args=[survey.pk]))
+            for error in errors:
+                form.add_error("definition", _problem_text(error))
+        status = 400
+    else:
+        text = json.dumps(_definition(survey), ensure_ascii=False, indent=2)
+        form = DefinitionJsonForm(initial={"definition": text})
+        status = 200
+    return render(
+        request,
+        "surveys/staff/definition_json.html",
+        {"survey": survey, "form": form, "can_edit": can_edit},
+        status=status,
+    )
+
+
+@staff_page(VIEW)
+@with_survey
+def survey_preview(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """A page as a respondent sees it (nothing is saved); ?page= picks the page."""
+    definition = _definition(survey)
+    names = _page_names(definition)
+    if not names:
+        raise Http404
+    page_name = request.GET.get("page") or names[0]
+    if page_name not in names:
+        raise Http404(page_name)
+    language = request.GET.get("lang") or _language()
+    if language not in (definition.get("languages") or ["zh-hans", "en"]):
+        language = definition.get("default_language") or "zh-hans"
+    index = names.index(page_name)
+    context = {
+        "survey": survey,
+        "page_name": page_name,
+        "previous_page": names[index - 1] if index > 0 else None,
+        "next_page": names[index + 1] if index + 1 < len(names) else None,
+        "page_number": index + 1,
+        "page_count": len(names),
+        "preview_language": language,
+    }
+    try:
+        from kesheng.surveys.respondent import PageRenderer
+    except ImportError:  # the respondent pages are optional here: show a read-only outline
+        PageRenderer = None
+    if PageRenderer is not None:
+        renderer = PageRenderer(
+            definition,
+            language=language,
+            answers={},
+            seed="preview",
+            context={"customer_name": "王芳", "store_name": ""},
+        )
+        context["survey_title"] = renderer.text(definition.get("title"), pipe=False) or survey.title
+        context["page"] = renderer.page(page_name, is_first=index == 0)
+        return render(request, "surveys/staff/preview.html", context)
+    context["outline"] = definition["pages"][index]
+    return render(request, "surveys/staff/preview_outline.html", context)
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+@staff_page(VIEW_RESPONSES)
+@with_survey
+def survey_results(request: HttpRequest, survey: Survey) -> HttpResponse:
+    filter_form = ResultsFilterForm(request.GET or None, survey=survey)
+    filters = filter_form.filters()
+    results = get_survey_results(survey, filters, _language())
+    return render(
+        request,
+        "surveys/staff/results.html",
+        {
+            "survey": survey,
+            "results": results,
+            "filter_form": filter_form,
+            "tab": "summary",
+            "max_day": max((count for _day, count in results.completed_by_day), default=0),
+        },
+    )
+
+
+@staff_page(VIEW_RESPONSES)
+@with_survey
+def response_list(request: HttpRequest, survey: Survey) -> HttpResponse:
+    filter_form = ResultsFilterForm(request.GET or None, survey=survey)
+    page = list_responses(survey, filter_form.filters(), request.GET.get("page") or 1)
+    return render(
+        request,
+        "surveys/staff/responses.html",
+        {"survey": survey, "page": page, "filter_form": filter_form, "tab": "responses"},
+    )
+
+
+@staff_page(VIEW_RESPONSES)
+@with_survey
+def response_detail(request: HttpRequest, survey: Survey, response_id: int) -> HttpResponse:
+    try:
+        detail = get_response_detail(survey, response_id, _language())
+    except DomainError:
+        raise Http404 from None
+    return render(
+        request,
+        "surveys/staff/response_detail.html",
+        {"survey": survey, "detail": detail, "response": detail.response, "tab": "responses"},
+    )
+
+
+@staff_page(VIEW_RESPONSES)
+@with_survey
+def survey_export(request: HttpRequest, survey: Survey, format: str) -> HttpResponse:
+    if format not in FORMATS:
+        raise Http404(format)
+    # A temporary file, since openpyxl and pyreadstat write to a path; FileResponse streams it
+    # and the file is gone once closed.
+    handle = tempfile.NamedTemporaryFile(suffix=f".{format}")  # noqa: SIM115 (closed by the response)
+    export_responses(survey=survey, format=format, path=Path(handle.name))
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{survey.slug}-responses.{format}",
+        content_type=EXPORT_TYPES[format],
+    )
+
+
+@staff_page(VIEW_RESPONSES)
+@with_survey
+def survey_distributions(request: HttpRequest, survey: Survey) -> HttpResponse:
+    try:
+        from kesheng.surveys.queries.distribution import distribution_url, list_survey_distributions
+    except ImportError:  # distribution arrives separately; the tab then says so
+        rows, available = [], False
+    else:
+        rows = [
+            {"distribution": distribution, "stats": stats, "url": distribution_url(distribution)}
+            for distribution, stats in list_survey_distributions(survey.pk)
+        ]
+        available = True
+    return render(
+        request,
+        "surveys/staff/distributions.html",
+        {"survey": survey, "rows": rows, "available": available, "tab": "distributions"},
+    )
+
+
+@staff_page(VIEW_RESPONSES)
+@with_survey
+def distribution_qr(
+    request: HttpRequest, survey: Survey, distribution_id: int, format: str
+) -> HttpResponse:
+    from kesheng.surveys.models import Distribution
+
+    if format not in ("png", "svg"):
+        raise Http404(format)
+    distribution = get_object_or_404(Distribution, pk=distribution_id, survey=survey)
+    try:
+        from kesheng.surveys.queries.distribution import qr_code
+    except ImportError:
+        raise Http404 from None
+    content_type = "image/png" if format == "png" else "image/svg+xml"
+    response = HttpResponse(qr_code(distribution, format), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{distribution.key}.{format}"'
+    return response
