@@ -40,7 +40,7 @@ from kesheng.surveys.logic import Message, evaluate_condition, gettext_noop
 OTHER_FORM_VALUE = "__other__"
 OTHER = "other"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{4,30}")
+_PHONE = re.compile(r"\+?[0-9(][0-9 ()\-]{4,30}")
 
 Answers = Mapping[str, Any]
 Collect = Callable[[dict, dict], None]
@@ -494,15 +494,13 @@ def _matrix(question: Mapping[str, Any], value: Any, rules: Mapping[str, Any]) -
                 high=high,
             )
         clean[row] = number
-    if question.get("required"):
+    if question.get("required") and clean:
         missing = [row for row in rows if row not in clean]
         if missing:
             raise _fail(
                 gettext_noop("needs an answer in every row (missing: %(rows)s)"),
                 rows=", ".join(missing),
             )
-    if not clean:
-        raise _fail(gettext_noop("is required"))
     # Keep the definition's row order, so stored answers read the same way every time.
     return {row: clean[row] for row in rows if row in clean}
 
@@ -620,6 +618,10 @@ def _validate_page_questions(
             answer = validate_answer(question, value)
         except ValueError as error:
             errors[name] = _reason(error)
+            continue
+        if not is_answered(answer):  # e.g. a matrix whose rows were all null
+            if question.get("required"):
+                errors[name] = Message(gettext_noop("is required"))
             continue
         clean[name] = answer
         effective[name] = answer

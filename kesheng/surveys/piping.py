@@ -17,8 +17,8 @@ from typing import Any
 from kesheng.surveys.definition import (
     choice_text,
     default_language_of,
+    localized,
     questions_by_name,
-    scale_of,
 )
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z][A-Za-z0-9_]{0,63})\}")
@@ -68,11 +68,11 @@ def answer_text(
     if isinstance(value, Mapping):
         if "other" in value and kind != "matrix":
             return str(value.get("other") or "")
-        low_high = scale_of(question)
         parts = []
         for row, point in value.items():
             row_text = choice_text(question, str(row), language, default_language)
-            parts.append(f"{row_text}: {_number_text(point)}" if low_high else row_text)
+            point_text = _point_text(question, "columns", point, language, default_language)
+            parts.append(f"{row_text}: {point_text}")
         return separator.join(parts)
     if isinstance(value, list):
         return separator.join(
@@ -84,7 +84,28 @@ def answer_text(
         if kind in ("single_choice", "multiple_choice", "dropdown", "ranking"):
             return choice_text(question, value, language, default_language)
         return value
+    if kind == "likert":
+        return _point_text(question, "choices", value, language, default_language)
     return _number_text(value)
+
+
+def _point_text(
+    question: Mapping[str, Any], key: str, point: Any, language: str, default_language: str
+) -> str:
+    """A scale point as its label when the question labels its points (``columns`` of a
+    matrix, ``choices`` of a Likert item), else the number."""
+    labels = question.get(key)
+    if (
+        isinstance(labels, list)
+        and isinstance(point, int)
+        and not isinstance(point, bool)
+        and 1 <= point <= len(labels)
+        and isinstance(labels[point - 1], Mapping)
+    ):
+        label = localized(labels[point - 1].get("text"), language, default_language)
+        if label:
+            return label
+    return _number_text(point)
 
 
 def _number_text(value: Any) -> str:

@@ -260,7 +260,6 @@ def test_nps_takes_whole_numbers_from_0_to_10(name, value, expected):
         ("sat", {"delivery": 6}, "row 'delivery' must be a whole number from 1 to 5"),
         ("sat", {"delivery": "4"}, "row 'delivery' must be a whole number from 1 to 5"),
         ("sat", {"speed": 4}, "'speed' is not a row of this question"),
-        ("sat", {"delivery": None}, "is required"),
         ("sat", [4, 5], "must be an object of row to point"),
         ("rank", ["c", "a", "b"], ["c", "a", "b"]),
         ("rank", ["c", "a"], "must list every choice once, most preferred first"),
@@ -607,3 +606,19 @@ def test_navigation_never_raises_and_moves_forward(answers, page_name):
     assert 0.0 <= flow.progress(SURVEY, page_name, answers) < 1.0
     flow.validate_page(SURVEY, page_name, answers, answers)
     flow.visible_questions(SURVEY, page_name, answers)
+
+
+def test_a_matrix_with_every_row_null_is_unanswered():
+    optional = q("grid", "matrix", rows=choices("a", "b"), scale={"points": 5})
+    definition = {**SURVEY, "pages": [{"name": "only", "questions": [optional]}]}
+    assert flow.validate_page(definition, "only", {"grid": {"a": None}}, {}) == ({}, {})
+    required = {**optional, "required": True}
+    definition = {**SURVEY, "pages": [{"name": "only", "questions": [required]}]}
+    assert flow.validate_page(definition, "only", {"grid": {"a": None}}, {}) == (
+        {},
+        {"grid": "is required"},
+    )
+
+
+def test_a_phone_number_may_start_with_an_area_code_in_brackets():
+    assert flow.validate_answer(q("tel", "phone"), "(021) 6234-5678") == "(021) 6234-5678"

@@ -105,3 +105,21 @@ def test_a_value_not_among_the_choices_pipes_the_value():
 
 def test_empty_text_stays_empty():
     assert pipe_text("", ANSWERS, SURVEY, {}) == ""
+
+
+def test_labelled_scale_points_pipe_their_label():
+    likert = {
+        "name": "agree",
+        "type": "likert",
+        "choices": [{"value": str(n), "text": text(f"第{n}级", f"level {n}")} for n in range(1, 6)],
+    }
+    grid = {
+        "name": "grid",
+        "type": "matrix",
+        "rows": [{"value": "speed", "text": text("速度", "speed")}],
+        "columns": [{"value": "bad", "text": text("差", "bad")}, {"value": "ok", "text": "好"}],
+    }
+    assert answer_text(likert, 2, "en") == "level 2"
+    assert answer_text(likert, 9, "en") == "9"
+    assert answer_text(grid, {"speed": 1}, "zh-hans") == "速度: 差"
+    assert answer_text(grid, {"speed": 2}, "en") == "speed: 好"
