@@ -38,7 +38,7 @@ class SurveyImportError(DomainError):
 
 @dataclass
 class ImportedSurvey:
-    survey: "Survey"
+    survey: Survey
     unmapped: list[dict]
 
 

@@ -109,14 +109,22 @@ def convert_limesurvey(content: bytes, *, fallback_title: str = "") -> Converted
     return _LimeSurveyConverter(root, fallback_title).convert()
 
 
-def _table(root: Element, tag: str) -> list[dict[str, str]]:
+def _table(root: Element, tag: str, required: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """The rows of one exported table as dicts; a row missing a key field means a broken file."""
     section = root.find(tag)
     if section is None:
         return []
     rows = section.find("rows")
     if rows is None:
         return []
-    return [{child.tag: (child.text or "") for child in row} for row in rows.findall("row")]
+    result = []
+    for number, row in enumerate(rows.findall("row"), start=1):
+        values = {child.tag: (child.text or "") for child in row}
+        for field in required:
+            if not values.get(field, "").strip():
+                raise SurveyFileError(f"row {number} of <{tag}> has no {field}")
+        result.append(values)
+    return result
 
 
 def _integer(value: str | None, default: int = 0) -> int:
@@ -166,13 +174,13 @@ class _LimeSurveyConverter:
         }
 
         self.groups: dict[str, dict] = {}
-        for row in _table(self.root, "groups"):
+        for row in _table(self.root, "groups", ("gid",)):
             group = self.groups.setdefault(row["gid"], {"gid": row["gid"], "texts": {}})
             group["order"] = _integer(row.get("group_order"))
             group["relevance"] = row.get("grelevance") or group.get("relevance", "")
             if "language" in row:  # LimeSurvey 3: one row per language
                 group["texts"][row["language"]] = (row.get("group_name"), row.get("description"))
-        for row in _table(self.root, "group_l10ns"):
+        for row in _table(self.root, "group_l10ns", ("gid",)):
             group = self.groups.setdefault(row["gid"], {"gid": row["gid"], "texts": {}})
             group["texts"][row.get("language", "")] = (
                 row.get("group_name"),
@@ -182,7 +190,9 @@ class _LimeSurveyConverter:
             group.setdefault("relevance", row.get("grelevance") or "")
 
         self.questions: dict[str, dict] = {}
-        for row in _table(self.root, "questions") + _table(self.root, "subquestions"):
+        for row in _table(self.root, "questions", ("qid",)) + _table(
+            self.root, "subquestions", ("qid",)
+        ):
             question = self.questions.setdefault(row["qid"], {"texts": {}})
             question.update(
                 {
@@ -193,13 +203,13 @@ class _LimeSurveyConverter:
             )
             if "language" in row:
                 question["texts"][row["language"]] = (row.get("question"), row.get("help"))
-        for row in _table(self.root, "question_l10ns"):
+        for row in _table(self.root, "question_l10ns", ("qid",)):
             question = self.questions.setdefault(row["qid"], {"texts": {}})
             question["texts"][row.get("language", "")] = (row.get("question"), row.get("help"))
 
         self.answers: dict[str, dict[tuple[int, str], dict]] = defaultdict(dict)
         by_aid: dict[str, dict] = {}
-        for row in _table(self.root, "answers"):
+        for row in _table(self.root, "answers", ("qid",)):
             key = (_integer(row.get("scale_id")), row.get("code", ""))
             answer = self.answers[row["qid"]].setdefault(
                 key,

@@ -131,7 +131,7 @@ class _SurveyJSConverter:
         raw_pages = self._raw_pages()
         self._choose_languages()
         flattened = [
-            (page, list(self._flatten(page.get("elements") or page.get("questions") or [], [])))
+            (page, list(self._flatten(_list(page.get("elements") or page.get("questions")), [])))
             for page in raw_pages
         ]
         # Question names first, so they keep their source names ahead of any page name.
@@ -243,7 +243,7 @@ class _SurveyJSConverter:
                         str(element.get("name") or "panel"),
                         "a hidden panel (visible: false) is imported as visible",
                     )
-                yield from self._flatten(element.get("elements") or [], inner)
+                yield from self._flatten(_list(element.get("elements")), inner)
             else:
                 yield element, conditions
 
@@ -371,7 +371,8 @@ class _SurveyJSConverter:
     def _type_rating(self, element: dict, question: dict) -> bool:
         name = question["name"]
         hint = element.get("kesheng_type")
-        rate_values = element.get("rateValues")
+        hint = hint if isinstance(hint, str) else None
+        rate_values = _list(element.get("rateValues"))
         if isinstance(rate_values, list) and rate_values:
             numbers = [_number(_item_value(item)) for item in rate_values]
             whole = [int(n) for n in numbers if n is not None and float(n).is_integer()]
@@ -434,17 +435,17 @@ class _SurveyJSConverter:
 
     def _type_matrix(self, element: dict, question: dict) -> bool:
         name = question["name"]
-        rows = self._choice_list(element.get("rows") or [], name, what="row")
+        rows = self._choice_list(_list(element.get("rows")), name, what="row")
         if not rows:
             self.report.add(name, "a matrix without rows")
             return False
         question["type"] = "matrix"
         question["rows"] = rows
-        points = (element.get("kesheng_scale") or {}).get("points")
+        points = _dict(element.get("kesheng_scale")).get("points")
         if points in (5, 7):
             question["scale"] = {"points": points}
         else:
-            columns = self._choice_list(element.get("columns") or [], name, what="column")
+            columns = self._choice_list(_list(element.get("columns")), name, what="column")
             if not columns:
                 self.report.add(name, "a matrix without columns")
                 return False
@@ -456,7 +457,7 @@ class _SurveyJSConverter:
     # --- parts -------------------------------------------------------------------------------
 
     def _choices(self, element: dict, name: str) -> list | None:
-        raw = element.get("choices")
+        raw = _list(element.get("choices"))
         if not raw:
             source = (
                 "a web service (choicesByUrl)"
@@ -501,7 +502,7 @@ class _SurveyJSConverter:
             count = _number(element.get(key))
             if count:
                 validation[ours] = int(count)
-        for validator in element.get("validators") or []:
+        for validator in _list(element.get("validators")):
             if isinstance(validator, dict) and validator.get("type") == "answercount":
                 for key, ours in (("minCount", "min_choices"), ("maxCount", "max_choices")):
                     count = _number(validator.get(key))
@@ -516,7 +517,7 @@ class _SurveyJSConverter:
 
     def _validators(self, element: dict, question: dict) -> None:
         name = question["name"]
-        for validator in element.get("validators") or []:
+        for validator in _list(element.get("validators")):
             if not isinstance(validator, dict):
                 continue
             kind = validator.get("type")
@@ -583,7 +584,7 @@ class _SurveyJSConverter:
 
     def _triggers(self, pages: list[dict]) -> None:
         page_index = {page["name"]: index for index, page in enumerate(pages)}
-        for trigger in self.data.get("triggers") or []:
+        for trigger in _list(self.data.get("triggers")):
             if not isinstance(trigger, dict):
                 continue
             kind = trigger.get("type")
@@ -679,6 +680,15 @@ def _collect_locales(value: Any, locales: set[str], default_texts: list[str]) ->
     elif isinstance(value, list):
         for item in value:
             _collect_locales(item, locales, default_texts)
+
+
+def _list(value: Any) -> list:
+    """The value when it is a list; a file with another kind of value there has none."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _number(value: Any) -> float | None:

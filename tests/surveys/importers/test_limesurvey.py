@@ -176,3 +176,14 @@ def test_limesurvey_3_types_languages_and_conditions_map_onto_ours():
 def test_files_that_are_not_limesurvey_surveys_are_refused(content, reason):
     with pytest.raises(SurveyFileError, match=reason):
         convert_limesurvey(content)
+
+
+def test_a_question_row_without_its_id_is_refused_by_row():
+    content = (
+        (FIXTURES / "citric_survey_ls6.lss")
+        .read_bytes()
+        .replace(b"<qid><![CDATA[1]]></qid>", b"<qid/>", 1)
+    )
+
+    with pytest.raises(SurveyFileError, match="row 1 of <questions> has no qid"):
+        convert_limesurvey(content)

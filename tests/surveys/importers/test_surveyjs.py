@@ -296,3 +296,26 @@ def test_a_condition_on_an_unknown_variable_is_reported():
 def test_files_that_are_not_surveyjs_surveys_are_refused(data, reason):
     with pytest.raises(SurveyFileError, match=reason):
         convert_surveyjs(data)
+
+
+def test_values_of_the_wrong_kind_are_ignored_not_a_crash():
+    survey = {
+        "pages": [
+            {
+                "elements": [
+                    {"type": "checkbox", "name": "a", "choices": True, "validators": 3},
+                    {"type": "matrix", "name": "m", "rows": "x", "columns": 2},
+                    {"type": "rating", "name": "r", "kesheng_type": {"x": 1}, "rateValues": 5},
+                    {"type": "comment", "name": "c"},
+                ]
+            }
+        ],
+        "triggers": "none",
+    }
+    converted = convert_surveyjs(survey)
+
+    assert list(questions_of(converted)) == ["r", "c"]
+    assert converted.unmapped == [
+        {"name": "a", "reason": "not imported: it has no choices"},
+        {"name": "m", "reason": "a matrix without rows"},
+    ]
