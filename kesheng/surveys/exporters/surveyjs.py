@@ -11,6 +11,7 @@ Pure module: no Django imports.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 SURVEYJS_LOCALES = {"zh-hans": "zh-cn", "zh-hant": "zh-tw", "en": "en"}
@@ -21,6 +22,9 @@ CHOICE_TYPES = {
 }
 FIXED_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 TEXT_INPUT_TYPES = {"numeric": "number", "date": "date", "email": "email", "phone": "tel"}
+_MATRIX_ROW_COMPARISON = re.compile(
+    r"\{([A-Za-z][A-Za-z0-9_]*)\.([^{}]+)\}\s*(=|!=|<=|>=|<|>)\s*(\d+)"
+)
 
 
 def export_surveyjs(definition: dict) -> dict:
@@ -33,6 +37,24 @@ class _Exporter:
     def __init__(self, definition: dict):
         self.definition = definition
         self.default_language = definition.get("default_language") or "zh-hans"
+        # A Kesheng matrix answer is a column's position; SurveyJS compares the column's value.
+        self.matrix_columns = {
+            question["name"]: [column["value"] for column in question["columns"]]
+            for page in definition.get("pages") or []
+            for question in page.get("questions") or []
+            if question.get("type") == "matrix" and question.get("columns")
+        }
+
+    def condition(self, text: str) -> str:
+        def column_value(match: re.Match) -> str:
+            columns = self.matrix_columns.get(match.group(1))
+            position = int(match.group(4))
+            if not columns or not 1 <= position <= len(columns):
+                return match.group(0)
+            value = columns[position - 1].replace("\\", "\\\\").replace("'", "\\'")
+            return f"{{{match.group(1)}.{match.group(2)}}} {match.group(3)} '{value}'"
+
+        return _MATRIX_ROW_COMPARISON.sub(column_value, text)
 
     def text(self, value: Any) -> Any:
         """A SurveyJS localisable string: plain when only the default language is present."""
@@ -79,7 +101,7 @@ class _Exporter:
         if description:
             exported["description"] = description
         if page.get("visible_if"):
-            exported["visibleIf"] = page["visible_if"]
+            exported["visibleIf"] = self.condition(page["visible_if"])
         exported["elements"] = [self.question(question) for question in page.get("questions", [])]
         return exported
 
@@ -91,12 +113,12 @@ class _Exporter:
         for page in pages:
             for rule in page.get("skip") or []:
                 if rule.get("to") == "end":
-                    triggers.append({"type": "complete", "expression": rule["if"]})
+                    triggers.append({"type": "complete", "expression": self.condition(rule["if"])})
                 elif rule.get("to") in first_question:
                     triggers.append(
                         {
                             "type": "skip",
-                            "expression": rule["if"],
+                            "expression": self.condition(rule["if"]),
                             "gotoName": first_question[rule["to"]],
                         }
                     )
@@ -120,7 +142,7 @@ class _Exporter:
         if question.get("required"):
             exported["isRequired"] = True
         if question.get("visible_if"):
-            exported["visibleIf"] = question["visible_if"]
+            exported["visibleIf"] = self.condition(question["visible_if"])
         validation = question.get("validation") or {}
         if kind in CHOICE_TYPES:
             exported["type"] = CHOICE_TYPES[kind]

@@ -144,6 +144,8 @@ class _LimeSurveyConverter:
         self.codes: dict[str, tuple[str, str, str]] = {}
         # "<question code>_<subquestion code>" -> ("row" | "item" | "expanded", name, code)
         self.subquestion_codes: dict[str, tuple[str, str, str]] = {}
+        # matrix name -> its column codes; a matrix answer is the column's position (1..n)
+        self.matrix_columns: dict[str, list[str]] = {}
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -337,6 +339,13 @@ class _LimeSurveyConverter:
         question["__name"] = name
         our_type = self._our_type(kind)
         self.codes[code] = (name, our_type or "", kind)
+        if our_type == "matrix":
+            if kind in FIXED_ARRAYS:
+                self.matrix_columns[name] = [value for value, _text in FIXED_ARRAYS[kind]]
+            else:
+                self.matrix_columns[name] = [
+                    choice["value"] for choice in self._answer_choices(question)
+                ]
         for sub in subquestions:
             role = "item" if kind in MULTIPLE_TYPES else "row"
             self.subquestion_codes[f"{code}_{sub.get('title', '')}"] = (
@@ -751,6 +760,11 @@ class _ExpressionTranslator:
             checked = (value == "Y") == (operator == "=")
             return f"{{{left[1]}}} {'contains' if checked else 'notcontains'} {quote(left[2])}"
         our_type = left[2] if left[0] == "question" else ""
+        if left[0] == "row":
+            columns = self.converter.matrix_columns.get(left[1], [])
+            if value not in columns:
+                raise UntranslatableCondition(f"'{value}' is not a column of {left[1]}")
+            return f"{self._reference(left)} {operator} {columns.index(value) + 1}"
         if our_type == "yes_no" and value in ("Y", "N"):
             literal = "true" if value == "Y" else "false"
         elif _is_number(value) and (

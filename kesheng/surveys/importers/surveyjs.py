@@ -124,6 +124,7 @@ class _SurveyJSConverter:
         self.question_order: list[str] = []
         # Kesheng names by source element (the source JSON is never changed).
         self.element_names: dict[int, str] = {}
+        self.matrix_columns: dict[str, list[str]] = {}
 
     # --- the survey --------------------------------------------------------------------------
 
@@ -139,9 +140,10 @@ class _SurveyJSConverter:
             for element, _conditions in elements:
                 if element.get("type") == "panel":
                     continue
-                self.element_names[id(element)] = self.names.claim(
-                    element.get("name"), fallback="q"
-                )
+                name = self.names.claim(element.get("name"), fallback="q")
+                self.element_names[id(element)] = name
+                if element.get("type") == "matrix":
+                    self.matrix_columns[name] = _matrix_column_values(element)
         pages = []
         for index, (raw_page, elements) in enumerate(flattened, start=1):
             page_name = self.names.claim(
@@ -574,7 +576,7 @@ class _SurveyJSConverter:
         if raw in (None, ""):
             return None
         try:
-            return translate_expression(str(raw), self.names)
+            return translate_expression(str(raw), self.names, self.matrix_columns)
         except UntranslatableCondition as error:
             self.report.add(
                 owner,
@@ -594,7 +596,7 @@ class _SurveyJSConverter:
                 self.report.add("(survey)", f"{label} is not supported")
                 continue
             try:
-                condition = translate_expression(str(expression), self.names)
+                condition = translate_expression(str(expression), self.names, self.matrix_columns)
             except UntranslatableCondition as error:
                 self.report.add(
                     "(survey)", f"{label} '{expression}' cannot be translated ({error})"
@@ -621,26 +623,50 @@ class _SurveyJSConverter:
             pages[page_index[source_page]]["skip"].append({"if": condition, "to": target})
 
 
-def translate_expression(expression: str, names: NameRegistry) -> str:
-    """A SurveyJS expression in Kesheng's condition language. Raises UntranslatableCondition."""
+def translate_expression(
+    expression: str, names: NameRegistry, matrix_columns: dict[str, list[str]] | None = None
+) -> str:
+    """A SurveyJS expression in Kesheng's condition language. Raises UntranslatableCondition.
+
+    ``matrix_columns`` (Kesheng matrix name -> its column values) turns a matrix row compared
+    with a column value into the column's position, which is a Kesheng matrix answer.
+    """
     parts: list[str] = []
     position = 0
     text = expression.strip()
+    # The matrix whose row the current comparison reads, while its value is still to come.
+    row_columns: list[str] | None = None
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
             raise UntranslatableCondition(f"unexpected '{text[position:].strip()[:20]}'")
         position = match.end()
         if match.group("reference"):
-            parts.append(_reference(match.group("reference"), names))
-        elif match.group("string"):
-            raw = match.group("string")[1:-1]
-            parts.append(quote(re.sub(r"\\(.)", r"\1", raw)))
-        elif match.group("number"):
-            parts.append(match.group("number"))
-        elif match.group("symbol"):
+            reference = _reference(match.group("reference"), names)
+            parts.append(reference)
+            name, _, row = reference[1:-1].partition(".")
+            row_columns = (matrix_columns or {}).get(name) if row else None
+            continue
+        if match.group("string") or match.group("number"):
+            if match.group("string"):
+                value = re.sub(r"\\(.)", r"\1", match.group("string")[1:-1])
+            else:
+                value = match.group("number")
+            if row_columns is not None:
+                if value not in row_columns:
+                    raise UntranslatableCondition(f"'{value}' is not a column of the matrix")
+                parts.append(str(row_columns.index(value) + 1))
+            elif match.group("string"):
+                parts.append(quote(value))
+            else:
+                parts.append(value)
+            row_columns = None
+            continue
+        if match.group("symbol"):
             symbol = match.group("symbol")
             parts.append(SURVEYJS_SYMBOLS.get(symbol, symbol))
+            if symbol in ("(", ")", "&&", "||", "!"):
+                row_columns = None
         else:
             word = match.group("word")
             following = text[position:].lstrip()
@@ -649,6 +675,8 @@ def translate_expression(expression: str, names: NameRegistry) -> str:
             if word.lower() not in SURVEYJS_WORD_OPERATORS:
                 raise UntranslatableCondition(f"unknown word '{word}'")
             parts.append(SURVEYJS_WORD_OPERATORS[word.lower()])
+            if word.lower() in ("and", "or", "not", "empty", "notempty"):
+                row_columns = None
     result = " ".join(parts).replace("( ", "(").replace(" )", ")")
     result = result.replace("[ ", "[").replace(" ]", "]").replace(" ,", ",")
     problem = condition_problem(result)
@@ -680,6 +708,20 @@ def _collect_locales(value: Any, locales: set[str], default_texts: list[str]) ->
     elif isinstance(value, list):
         for item in value:
             _collect_locales(item, locales, default_texts)
+
+
+def _matrix_column_values(element: dict) -> list[str]:
+    points = _dict(element.get("kesheng_scale")).get("points")
+    if points in (5, 7):
+        return [str(point) for point in range(1, points + 1)]
+    values = []
+    for column in _list(element.get("columns")):
+        value = _item_value(column)
+        if isinstance(value, str) and "|" in value and not isinstance(column, dict):
+            value = value.split("|", 1)[0]
+        if value is not None and value != "":
+            values.append(_value_text(value))
+    return values
 
 
 def _list(value: Any) -> list:

@@ -266,3 +266,47 @@ def test_every_builtin_template_survives_the_round_trip(key):
 
     assert converted.unmapped == []
     assert converted.definition["pages"] == definition["pages"]
+
+
+def test_a_matrix_condition_compares_the_column_value_in_surveyjs_and_its_position_in_kesheng():
+    definition = {
+        "format": "kesheng-survey/1",
+        "languages": ["en"],
+        "default_language": "en",
+        "title": {"en": "Grid"},
+        "pages": [
+            {
+                "name": "p1",
+                "title": None,
+                "visible_if": None,
+                "skip": [],
+                "questions": [
+                    {
+                        "name": "grid",
+                        "type": "matrix",
+                        "title": {"en": "Rate"},
+                        "description": None,
+                        "required": False,
+                        "visible_if": None,
+                        "rows": [{"value": "r1", "text": {"en": "One"}}],
+                        "columns": [
+                            {"value": "A1", "text": {"en": "Bad"}},
+                            {"value": "A2", "text": {"en": "Good"}},
+                        ],
+                    },
+                    {
+                        "name": "why",
+                        "type": "long_text",
+                        "title": {"en": "Why?"},
+                        "description": None,
+                        "required": False,
+                        "visible_if": "{grid.r1} = 1",
+                    },
+                ],
+            }
+        ],
+    }
+    exported, converted = round_trip(definition)
+
+    assert exported["pages"][0]["elements"][1]["visibleIf"] == "{grid.r1} = 'A1'"
+    assert converted.definition["pages"] == definition["pages"]

@@ -134,6 +134,8 @@ def test_limesurvey_3_types_languages_and_conditions_map_onto_ours():
     assert questions["Q4"]["validation"] == {"min": 0, "max": 100000}
     assert questions["Q8"]["validation"] == {"regex": "^[0-9]{6}$"}
 
+    # A matrix answer is the column's position: A3 is the third column.
+    assert questions["Q4"]["visible_if"] == "{Q3.SQ001} = 3"
     assert questions["Q2"]["visible_if"] == "({Q1} = 'A1' or {Q1} = 'A2')"
     assert questions["Q5"]["visible_if"] == "{Q2} contains 'SQ001' and {Q4} > 100"
     assert questions["Q7"]["visible_if"] == "({Q5} = false or {Q4} empty)"

@@ -259,6 +259,7 @@ def test_a_complete_trigger_becomes_a_skip_to_the_end_after_the_page_it_reads():
         ("{a} anyof ['x', 'y'] or !({b} empty)", "{a} anyof ['x', 'y'] or not ({b} empty)"),
         ('{a} notcontains "it\'s"', "{a} notcontains 'it\\'s'"),
         ("{m.row1} = 3", "{m.row1} = 3"),
+        ("{g.row1} = 'good' or {g.row1} == 'poor'", "{g.row1} = 2 or {g.row1} = 1"),
     ],
 )
 def test_surveyjs_expressions_translate_to_the_condition_language(expression, expected):
@@ -267,6 +268,7 @@ def test_surveyjs_expressions_translate_to_the_condition_language(expression, ex
             {"type": "text", "name": "a"},
             {"type": "text", "name": "b"},
             {"type": "matrix", "name": "m", "rows": ["row1"], "columns": [1, 2, 3]},
+            {"type": "matrix", "name": "g", "rows": ["row1"], "columns": ["poor", "good"]},
             {"type": "comment", "name": "c", "visibleIf": expression},
         ]
     }
@@ -319,3 +321,16 @@ def test_values_of_the_wrong_kind_are_ignored_not_a_crash():
         {"name": "a", "reason": "not imported: it has no choices"},
         {"name": "m", "reason": "a matrix without rows"},
     ]
+
+
+def test_a_matrix_row_compared_with_a_value_that_is_no_column_is_reported():
+    survey = {
+        "elements": [
+            {"type": "matrix", "name": "g", "rows": ["r"], "columns": ["poor", "good"]},
+            {"type": "comment", "name": "c", "visibleIf": "{g.r} = 'great'"},
+        ]
+    }
+    converted = convert_surveyjs(survey)
+
+    assert questions_of(converted)["c"]["visible_if"] is None
+    assert "'great' is not a column of the matrix" in converted.unmapped[0]["reason"]
