@@ -54,7 +54,15 @@ def _text_of(obj: Any, language: str) -> str:
     return obj if isinstance(obj, str) and language == "zh-hans" else ""
 
 
-class NewSurveyForm(forms.Form):
+class NoColonMixin:
+    """Labels as the rest of the staff UI writes them: without a trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class NewSurveyForm(NoColonMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     template = forms.ChoiceField(label=_("Start from"), required=False)
 
@@ -63,7 +71,7 @@ class NewSurveyForm(forms.Form):
         self.fields["template"].choices = [("", _("A blank survey")), *templates]
 
 
-class SurveySettingsForm(forms.ModelForm):
+class SurveySettingsForm(NoColonMixin, forms.ModelForm):
     class Meta:
         model = Survey
         fields = [
@@ -82,7 +90,7 @@ class SurveySettingsForm(forms.ModelForm):
         }
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(NoColonMixin, forms.Form):
     """One question. Only the keys its type takes go into the definition."""
 
     name = forms.RegexField(
@@ -311,7 +319,7 @@ def question_problem_field(rest: str, question_type: str) -> str | None:
     return None
 
 
-class PageForm(forms.Form):
+class PageForm(NoColonMixin, forms.Form):
     name = forms.RegexField(
         label=_("Name"),
         regex=r"^[A-Za-z][A-Za-z0-9_]{0,63}$",
@@ -368,7 +376,7 @@ PAGE_PROBLEM_FIELDS = {
 }
 
 
-class DefinitionJsonForm(forms.Form):
+class DefinitionJsonForm(NoColonMixin, forms.Form):
     definition = forms.CharField(
         label=_("Definition (JSON)"),
         widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false"}),
@@ -388,7 +396,7 @@ class DefinitionJsonForm(forms.Form):
         return value
 
 
-class ResultsFilterForm(forms.Form):
+class ResultsFilterForm(NoColonMixin, forms.Form):
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
