@@ -87,6 +87,8 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+# Braces that are still there after piping is translated hold ExpressionScript.
+_EXPRESSION_IN_TEXT = re.compile(r"\{(?![A-Za-z][A-Za-z0-9_]*\})[^{}]*\}")
 _PIPED_CODE = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)(?:\.(?:shown|NAOK|value))?\}")
 
 
@@ -385,6 +387,15 @@ class _LimeSurveyConverter:
             "required": source.get("mandatory") == "Y",
             "visible_if": self._relevance(source.get("relevance"), code),
         }
+        for text in [*(title or {}).values(), *(help_text or {}).values()]:
+            leftover = _EXPRESSION_IN_TEXT.search(text)
+            if leftover:
+                self.report.add(
+                    code,
+                    f"the expression {leftover.group(0)} in its text is shown as written "
+                    "(only {QUESTION_CODE} piping is translated)",
+                )
+                break
         if source.get("mandatory") == "S":
             self.report.add(code, "soft mandatory (a warning only) is imported as not required")
         attributes = self.attributes.get(source.get("qid", ""), {})

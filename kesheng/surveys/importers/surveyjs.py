@@ -91,6 +91,7 @@ SURVEYJS_SYMBOLS = {
     "||": "or",
     "!": "not",
 }
+_PIPED = re.compile(r"\{([^{}.]+)\}")
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<reference>\{[^{}]*\})
@@ -549,6 +550,18 @@ class _SurveyJSConverter:
             self.report.add(name, f"the '{kind}' validator is not supported for this question")
 
     def _text(self, value: Any) -> dict | None:
+        result = self._plain_texts(value)
+        if result and self.names.renamed:
+            # Piping ({name} in a text) follows a renamed question.
+            result = {language: _PIPED.sub(self._piped, text) for language, text in result.items()}
+        return result
+
+    def _piped(self, match: re.Match) -> str:
+        source = match.group(1).strip()
+        renamed = self.names.renamed.get(source)
+        return "{" + renamed + "}" if renamed else match.group(0)
+
+    def _plain_texts(self, value: Any) -> dict | None:
         if value is None or value == "":
             return None
         if isinstance(value, dict):

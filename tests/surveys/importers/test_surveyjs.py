@@ -214,10 +214,17 @@ def test_invalid_names_are_renamed_and_reported_and_conditions_follow_the_new_na
     survey = {
         "questions": [
             {"type": "text", "name": "spend amount", "inputType": "number"},
-            {"type": "comment", "name": "why", "visibleIf": "{spend amount} > 100"},
+            {
+                "type": "comment",
+                "name": "why",
+                "title": "Why {spend amount}?",
+                "visibleIf": "{spend amount} > 100",
+            },
         ]
     }
     converted = convert_surveyjs(survey)
+
+    assert questions_of(converted)["why"]["title"] == {"en": "Why {spend_amount}?"}
 
     assert list(questions_of(converted)) == ["spend_amount", "why"]
     assert questions_of(converted)["why"]["visible_if"] == "{spend_amount} > 100"
