@@ -40,6 +40,10 @@ from kesheng.surveys.logic import Message, evaluate_condition, gettext_noop
 OTHER_FORM_VALUE = "__other__"
 OTHER = "other"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_GROUPED_NUMBER = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_WHOLE_NUMBER = re.compile(r"[-+]?[0-9]{1,18}")  # longer ones go through float, then are refused
+_DECIMAL_NUMBER = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_SCALE_POINT = re.compile(r"[-+]?[0-9]{1,6}")
 _PHONE = re.compile(r"\+?[0-9(][0-9 ()\-]{4,30}")
 
 Answers = Mapping[str, Any]
@@ -328,17 +332,14 @@ def coerce_form_value(
             answer[row] = _form_integer(point)
         return answer
     if kind == "numeric":
-        text = (
-            values[0].replace(",", "")
-            if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", values[0])
-            else values[0]
-        )
-        if not re.fullmatch(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?", text):
-            raise ValueError(Message(gettext_noop("must be a number")))
-        number = float(text)
-        if re.fullmatch(r"[-+]?[0-9]+", text):
+        text = values[0]
+        if _GROUPED_NUMBER.fullmatch(text):  # "1,234.5" as people type it
+            text = text.replace(",", "")
+        if _WHOLE_NUMBER.fullmatch(text):
             return int(text)
-        return number
+        if not _DECIMAL_NUMBER.fullmatch(text):
+            raise ValueError(Message(gettext_noop("must be a number")))
+        return float(text)
     question_type = QUESTION_TYPES.get(kind)  # type: ignore[arg-type]
     if question_type is not None and question_type.is_scale:
         return _form_integer(values[0])
@@ -347,7 +348,7 @@ def coerce_form_value(
 
 
 def _form_integer(text: str) -> int:
-    if not re.fullmatch(r"[-+]?[0-9]{1,6}", text.strip()):
+    if not _SCALE_POINT.fullmatch(text.strip()):
         raise ValueError(Message(gettext_noop("must be a whole number")))
     return int(text)
 
