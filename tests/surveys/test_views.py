@@ -509,3 +509,14 @@ def test_distributions_tab_lists_distributions_with_statistics_and_qr(manager, a
     assert qr.status_code == 200
     assert qr["Content-Type"] == "image/svg+xml"
     assert b"<svg" in qr.content
+
+
+def test_survey_list_and_results_use_a_fixed_number_of_queries(
+    manager, answered, django_assert_max_num_queries
+):
+    for number in range(3):
+        add_completed_response(make_sample_survey(title=f"调查 {number}"), {"nps": 5})
+    with django_assert_max_num_queries(5):
+        assert manager.get(url("list")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert manager.get(url("results", answered.pk)).status_code == 200
