@@ -35,12 +35,13 @@ from kesheng.surveys.actions.responses import (
     go_back,
     mark_invitation_opened,
     save_page,
-    start_response,
+    submit_first_page,
 )
 from kesheng.surveys.models import Distribution, Invitation, Response, ResponseStatus, Survey
 from kesheng.surveys.queries.responses import (
     find_distribution,
     get_invitation_by_token,
+    get_response_by_link,
     get_response_for_invitation,
     get_response_for_resume,
     get_survey_by_slug,
@@ -144,6 +145,9 @@ class _Visit:
         self.distribution = distribution
         self.invitation = invitation
         self.response: Response | None = None
+        # The response a submitted page's key found with the survey in one query, if any.
+        self.found: Response | None = None
+        self.looked_up_key = ""
         self.key = ""
         self.set_cookie = False
 
@@ -252,7 +256,6 @@ def _find_response(request: HttpRequest, visit: _Visit, *, form_key: str = "") -
     if visit.invitation is not None:
         visit.response = get_response_for_invitation(visit.invitation)
         if visit.response is not None:
-            visit.response.survey = survey
             visit.response.invitation = visit.invitation
         visit.key = visit.response.resume_key if visit.response else secrets.token_urlsafe(32)
         return
@@ -260,7 +263,10 @@ def _find_response(request: HttpRequest, visit: _Visit, *, form_key: str = "") -
     cookie_key = request.COOKIES.get(_cookie_name(survey), "") if remember else ""
     candidates = [key for key in (form_key, cookie_key) if key and _RESUME_KEY.match(key)]
     for key in dict.fromkeys(candidates):
-        response = get_response_for_resume(survey=survey, resume_key=key)
+        if key == visit.looked_up_key:
+            response = visit.found
+        else:
+            response = get_response_for_resume(survey=survey, resume_key=key)
         if response is None:
             continue
         if key == cookie_key and key != form_key:
@@ -269,7 +275,6 @@ def _find_response(request: HttpRequest, visit: _Visit, *, form_key: str = "") -
                 continue
             if response.status == ResponseStatus.IN_PROGRESS and not survey.allow_resume:
                 continue
-        response.survey = survey  # already loaded: no second query for it
         visit.response = response
         visit.key = key
         return
@@ -352,46 +357,61 @@ def _post(request: HttpRequest, visit: _Visit, language: str) -> HttpResponse:
         return _render_page(request, visit, language, page_name, errors=read_errors, shown=shown)
     try:
         if response is None:
-            response = start_response(
+            # The response is created only with a good first page: nothing stored before.
+            result = submit_first_page(
                 survey=visit.survey,
+                page_name=page_name,
+                submitted=submitted,
                 distribution=visit.distribution,
                 invitation=visit.invitation,
                 language=language,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 resume_key=visit.key,
             )
-            visit.response = response
-        result = save_page(
-            response=response, page_name=page_name, submitted=submitted, language=language
-        )
+        else:
+            result = save_page(
+                response=response, page_name=page_name, submitted=submitted, language=language
+            )
     except (SurveyUnavailable, InvitationUnusable) as error:
         return _unavailable(request, visit.survey.title, error)
     except ResponseFinished:
         return _thanks(request, visit, language)
     if result.completed:
         return _thanks(request, visit, language)
+    if result.response is not None:
+        visit.response = result.response
+        visit.key = result.response.resume_key
+    shown_page = result.response.current_page if result.response is not None else current
     if result.errors:
         return _render_page(
             request,
             visit,
             language,
-            result.response.current_page,
+            shown_page,
             errors=result.errors,
-            shown=shown if result.response.current_page == page_name else None,
+            shown=shown if shown_page == page_name else None,
         )
-    return _render_page(request, visit, language, result.response.current_page)
+    return _render_page(request, visit, language, shown_page)
 
 
 @never_cache
 @ensure_csrf_cookie
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_link(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        survey = get_survey_by_slug(slug)
-    except NotFound:
-        return _not_found(request)
+    form_key = request.POST.get("key", "") if request.method == "POST" else ""
+    response = get_response_by_link(slug=slug, resume_key=form_key) if form_key else None
+    if response is not None:
+        survey = response.survey
+    else:
+        try:
+            survey = get_survey_by_slug(slug)
+        except NotFound:
+            return _not_found(request)
     distribution = find_distribution(survey, request.GET.get("d", ""))
-    return _respond(request, _Visit(survey, distribution=distribution))
+    visit = _Visit(survey, distribution=distribution)
+    visit.found = response
+    visit.looked_up_key = form_key
+    return _respond(request, visit)
 
 
 @never_cache

@@ -64,13 +64,15 @@ class PageResult:
     """What became of a submitted page: errors to show (nothing saved), or the page to show
     next (``None`` once the response is complete)."""
 
-    response: Response
+    response: Response | None
     errors: dict[str, str] = field(default_factory=dict)
     completed: bool = False
 
     @property
     def next_page(self) -> str | None:
-        return None if self.completed else self.response.current_page
+        if self.completed or self.response is None:
+            return None
+        return self.response.current_page
 
 
 def _reason(reason) -> str:
@@ -161,13 +163,91 @@ def start_response(
     check_survey_open(survey, now=now)
     if invitation is not None:
         check_invitation_usable(invitation, now=now)
-        distribution = invitation.distribution
         existing = Response.objects.filter(invitation=invitation).first()
         if existing is not None:
             return existing
+    first = flow.first_page(survey.current_version.definition, {})
+    return _create_response(
+        survey=survey,
+        distribution=distribution,
+        invitation=invitation,
+        language=language,
+        user_agent=user_agent,
+        resume_key=resume_key,
+        now=now,
+        current_page=first or "",
+    )
+
+
+def submit_first_page(
+    *,
+    survey: Survey,
+    page_name: str,
+    submitted: dict,
+    distribution: Distribution | None = None,
+    invitation: Invitation | None = None,
+    language: str = "",
+    user_agent: str = "",
+    resume_key: str | None = None,
+) -> PageResult:
+    """The first page sent by someone who has no response yet: check it as ``save_page`` does
+    and, only if it is good, start the response with its answers (one INSERT; see
+    ``start_response`` for what is recorded) and move on, completing it if that was the last
+    page. With errors nothing is stored and ``PageResult.response`` is None; a page other than
+    the first (a stale form) stores nothing either.
+    """
+    now = timezone.now()
+    check_survey_open(survey, now=now)
+    if invitation is not None:
+        check_invitation_usable(invitation, now=now)
+        existing = Response.objects.filter(invitation=invitation).first()
+        if existing is not None:
+            return save_page(
+                response=existing, page_name=page_name, submitted=submitted, language=language
+            )
+    definition = survey.current_version.definition
+    if page_name != flow.first_page(definition, {}):
+        return PageResult(response=None)
+    clean, errors = flow.validate_page(definition, page_name, submitted, {})
+    if errors:
+        return PageResult(response=None, errors=errors)
+    following = flow.next_page(definition, page_name, clean)
+    response = _create_response(
+        survey=survey,
+        distribution=distribution,
+        invitation=invitation,
+        language=language,
+        user_agent=user_agent,
+        resume_key=resume_key,
+        now=now,
+        current_page=page_name if following == END else following,
+        page_history=[] if following == END else [page_name],
+        answers=clean,
+    )
+    if response.answers != clean:
+        # Another tab of the same personal link started it first: continue that response.
+        return save_page(response=response, page_name=page_name, submitted=submitted)
+    if following == END:
+        return _complete_from_pages(response, definition, [page_name])
+    return PageResult(response=response)
+
+
+def _create_response(
+    *,
+    survey: Survey,
+    distribution: Distribution | None,
+    invitation: Invitation | None,
+    language: str,
+    user_agent: str,
+    resume_key: str | None,
+    now: datetime,
+    current_page: str,
+    page_history: list[str] | None = None,
+    answers: dict | None = None,
+) -> Response:
+    if invitation is not None:
+        distribution = invitation.distribution
     version = survey.current_version
-    definition = version.definition
-    first = flow.first_page(definition, {})
     customer = None
     if invitation is not None and not survey.is_anonymous:
         customer = invitation.customer
@@ -177,11 +257,13 @@ def start_response(
         "customer": customer,
         "distribution": distribution,
         "invitation": invitation,
-        "current_page": first or "",
+        "answers": answers or {},
+        "current_page": current_page,
+        "page_history": page_history or [],
         "channel_id": distribution.channel_id if distribution else None,
         "touchpoint_id": distribution.touchpoint_id if distribution else None,
         "store_id": distribution.store_id if distribution else None,
-        "language": _language_for(definition, language or _invitation_language(invitation)),
+        "language": _language_for(version.definition, language or _invitation_language(invitation)),
         "device_type": device_type_of(user_agent),
         "started_at": now,
     }

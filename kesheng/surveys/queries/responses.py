@@ -57,24 +57,42 @@ def get_invitation_by_token(token: str) -> Invitation:
     return invitation
 
 
+def _share_version(response: Response | None, survey: Survey) -> Response | None:
+    """Most responses answer the survey's current version, already loaded with the survey:
+    reuse it instead of reading (and decoding) the definition a second time."""
+    if response is not None:
+        response.survey = survey
+        if response.version_id == survey.current_version_id:
+            response.version = survey.current_version
+    return response
+
+
 def get_response_for_resume(*, survey: Survey, resume_key: str) -> Response | None:
-    """The response whose resume key the respondent's cookie (or form) holds, in this survey,
-    with its version (one query); None when there is none."""
+    """The response whose resume key the respondent's cookie (or form) holds, in this survey
+    (one query); None when there is none."""
     if not resume_key or len(resume_key) > 64:
         return None
-    return (
-        Response.objects.select_related("version", "customer", "store")
-        .filter(survey=survey, resume_key=resume_key)
+    response = Response.objects.filter(survey=survey, resume_key=resume_key).first()
+    return _share_version(response, survey)
+
+
+def get_response_by_link(*, slug: str, resume_key: str) -> Response | None:
+    """The response of the survey with this link name whose resume key a submitted page holds,
+    with its survey and current version, in one query (the common case of every page after
+    the first); None when there is none."""
+    if not resume_key or len(resume_key) > 64:
+        return None
+    response = (
+        Response.objects.select_related("survey__current_version")
+        .filter(survey__slug=slug, resume_key=resume_key)
         .first()
     )
+    return _share_version(response, response.survey) if response is not None else None
 
 
 def get_response_for_invitation(invitation: Invitation) -> Response | None:
-    return (
-        Response.objects.select_related("version", "customer", "store")
-        .filter(invitation=invitation)
-        .first()
-    )
+    response = Response.objects.filter(invitation=invitation).first()
+    return _share_version(response, invitation.distribution.survey)
 
 
 def _scores(response: Response) -> dict:
