@@ -118,11 +118,15 @@ def _unavailable(request: HttpRequest, survey_title: str, error: Exception) -> H
     return _message(request, title=title, message=message, status=410, survey_title=survey_title)
 
 
-def _pick_language(request: HttpRequest, definition: dict, response: Response | None) -> str:
+def _pick_language(request: HttpRequest, visit: "_Visit") -> str:
+    """The language asked for in the link, else the response's, else the invitation's (the
+    customer's), else the browser's, when the survey has it; else the survey's default."""
+    definition = visit.definition
     languages = [str(code).lower() for code in definition.get("languages") or []] or ["zh-hans"]
     for candidate in (
         request.GET.get("lang", ""),
-        response.language if response else "",
+        visit.response.language if visit.response else "",
+        visit.invitation.language if visit.invitation else "",
         getattr(request, "LANGUAGE_CODE", ""),
     ):
         if candidate and candidate.lower() in languages:
@@ -300,7 +304,7 @@ def _respond(request: HttpRequest, visit: _Visit) -> HttpResponse:
         return _unavailable(request, survey.title, error)
     form_key = request.POST.get("key", "") if request.method == "POST" else ""
     _find_response(request, visit, form_key=form_key)
-    language = _pick_language(request, visit.definition, visit.response)
+    language = _pick_language(request, visit)
     with translation.override(language):
         return _respond_in_language(request, visit, language)
 

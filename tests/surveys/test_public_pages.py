@@ -289,6 +289,12 @@ def test_a_personal_link_links_the_customer_and_is_single_use(
     assert Invitation.objects.get().status == InvitationStatus.COMPLETED
 
 
+def test_a_personal_link_speaks_the_invitation_language(survey, customer, make_invitation):
+    invitation = make_invitation(survey, customer, language="en")
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-CN").get(f"/r/{invitation.token}/")
+    assert "Why did you visit?" in page.content.decode()
+
+
 def test_an_expired_personal_link_is_410(browser, survey, customer, make_invitation):
     invitation = make_invitation(survey, customer, expires_in=timedelta(seconds=-1))
     page = browser.get(f"/r/{invitation.token}/")
