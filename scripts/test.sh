@@ -13,10 +13,11 @@ unset DATABASE_URL || true
 unset REDIS_URL || true
 export KESHENG_ENV_FILE=/nonexistent/kesheng-tests.env
 
-echo "== static checks: ruff, import layers, migrations"
+echo "== static checks: ruff, import layers, types of the pure modules, migrations"
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
 "$BIN/lint-imports" --no-cache
+"$BIN/mypy"
 "$BIN/kesheng" makemigrations --check --dry-run >/dev/null || {
     echo "models changed without a migration: run 'kesheng makemigrations'"; exit 1; }
 
