@@ -134,7 +134,7 @@ def test_a_response_id_used_in_another_survey_is_409(writer, survey, make_survey
 def test_an_unknown_survey_is_404(writer, survey):
     answer = post(writer, survey.pk + 100, {"answers": {"nps": 9}})
     assert answer.status_code == 404
-    assert "detail" in answer.json()
+    assert answer.json() == {"detail": f"no survey with id {survey.pk + 100}"}
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 a respondent resumes, and responses on the customer's timeline."""
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from kesheng.core.errors import NotFound
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
@@ -21,14 +22,14 @@ def get_survey_by_slug(slug: str) -> Survey:
     """The survey of an anonymous link with its current version (one query)."""
     survey = Survey.objects.select_related("current_version").filter(slug=slug).first()
     if survey is None or survey.current_version is None:
-        raise NotFound(f"no survey with link name {slug!r}", field="slug")
+        raise NotFound(_("no survey with link name %(slug)s") % {"slug": slug}, field="slug")
     return survey
 
 
 def get_survey(survey_id: int) -> Survey:
     survey = Survey.objects.select_related("current_version").filter(pk=survey_id).first()
     if survey is None or survey.current_version is None:
-        raise NotFound(f"no survey with id {survey_id}", field="survey_id")
+        raise NotFound(_("no survey with id %(id)s") % {"id": survey_id}, field="survey_id")
     return survey
 
 
@@ -53,7 +54,7 @@ def get_invitation_by_token(token: str) -> Invitation:
         else None
     )
     if invitation is None:
-        raise NotFound("no invitation with this token", field="token")
+        raise NotFound(_("no invitation with this token"), field="token")
     return invitation
 
 
