@@ -27,6 +27,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
+from kesheng.surveys.definition import iter_questions, localized, scale_of
 from kesheng.surveys.models import Response, ResponseStatus, Survey, SurveyVersion
 
 FORMATS = ("csv", "xlsx", "sav")
@@ -39,27 +40,39 @@ SPSS_RESERVED = {
 CHOICE_TYPES = {"single_choice", "dropdown"}
 SCALE_TYPES = {"rating", "nps", "csat", "ces", "likert"}
 TEXT_TYPES = {"short_text", "long_text", "email", "phone", "date"}
-FIXED_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
-# The built-in agree/disagree wording of Likert items (docs/surveys.md), by number of points.
-LIKERT_WORDING = {
-    5: {
-        "zh-hans": ["非常不同意", "不同意", "一般", "同意", "非常同意"],
-        "en": ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"],
-    },
-    7: {
-        "zh-hans": ["非常不同意", "不同意", "有点不同意", "一般", "有点同意", "同意", "非常同意"],
-        "en": [
-            "Strongly disagree",
-            "Disagree",
-            "Somewhat disagree",
-            "Neutral",
-            "Somewhat agree",
-            "Agree",
-            "Strongly agree",
-        ],
-    },
-}
+
+def likert_wording(points: int) -> list[str]:
+    """The built-in agree/disagree wording of Likert and matrix points (the respondent pages
+    show the same words), in the active language."""
+    if points == 7:
+        return [
+            gettext("Strongly disagree"),
+            gettext("Disagree"),
+            gettext("Somewhat disagree"),
+            gettext("Neither agree nor disagree"),
+            gettext("Somewhat agree"),
+            gettext("Agree"),
+            gettext("Strongly agree"),
+        ]
+    return [
+        gettext("Strongly disagree"),
+        gettext("Disagree"),
+        gettext("Neither agree nor disagree"),
+        gettext("Agree"),
+        gettext("Strongly agree"),
+    ]
+
+
+def default_end_labels(question_type: str) -> tuple[str, str]:
+    """The end labels NPS, CSAT and CES questions show when the definition gives none."""
+    if question_type == "nps":
+        return gettext("Not at all likely"), gettext("Extremely likely")
+    if question_type == "csat":
+        return gettext("Very dissatisfied"), gettext("Very satisfied")
+    if question_type == "ces":
+        return gettext("Very difficult"), gettext("Very easy")
+    return "", ""
 
 
 class ExportError(ValueError):
@@ -70,67 +83,47 @@ class ExportError(ValueError):
 
 
 def localized_text(text: Any, language: str, default_language: str = "zh-hans") -> str:
-    """A text object's text in ``language``, else the default language, else any language."""
-    if text is None:
-        return ""
-    if isinstance(text, str):
-        return text
-    if isinstance(text, Mapping):
-        for candidate in (language, default_language):
-            if text.get(candidate):
-                return str(text[candidate])
-        for value in text.values():
-            if value:
-                return str(value)
-    return ""
+    return localized(text, language, default_language)
 
 
 def iter_definition_questions(definition: Mapping) -> Iterator[dict]:
-    for page in definition.get("pages") or []:
-        yield from page.get("questions") or []
+    for _page, question in iter_questions(definition):
+        yield question
 
 
 def scale_range(question: Mapping) -> tuple[int, int] | None:
     """The (min, max) points of a scale question or matrix, None for other types."""
-    question_type = question.get("type")
-    scale = question.get("scale") or {}
-    if question_type in FIXED_SCALES:
-        return FIXED_SCALES[question_type]
-    if question_type == "rating":
-        return int(scale.get("min", 1)), int(scale.get("max", 5))
-    if question_type in {"likert", "matrix"}:
-        if question.get("columns"):
-            numbers = [int(column["value"]) for column in question["columns"]]
-            return min(numbers), max(numbers)
-        return 1, int(scale.get("points", 5))
-    return None
+    return scale_of(question)
 
 
 def scale_labels(question: Mapping, language: str, default_language: str) -> dict[int, str]:
-    """The labelled points of a scale: a matrix's or Likert's columns or wording, a rating's
-    end labels."""
+    """The labelled points of a scale in the active language: a matrix's columns or a Likert's
+    choices (one per point, in order), else the agree/disagree wording; a rating's, NPS's, CSAT's
+    or CES's end labels."""
     question_type = question.get("type")
-    scale = question.get("scale") or {}
-    labelled = question.get("columns") or (
-        question.get("choices") if question_type == "likert" else None
-    )
-    if labelled:
-        return {
-            int(item["value"]): localized_text(item.get("text"), language, default_language)
-            for item in labelled
-        }
+    scale = question.get("scale") if isinstance(question.get("scale"), Mapping) else {}
+    bounds = scale_of(question)
+    if bounds is None:
+        return {}
     if question_type in {"likert", "matrix"}:
-        points = int(scale.get("points", 5))
-        wording = LIKERT_WORDING.get(points, {})
-        words = wording.get(language) or wording.get(default_language) or wording.get("en")
-        return {number + 1: word for number, word in enumerate(words or [])}
+        labelled = question.get("columns") if question_type == "matrix" else None
+        labelled = labelled or (question.get("choices") if question_type == "likert" else None)
+        if labelled:
+            return {
+                number: localized(item.get("text"), language, default_language) or str(number)
+                for number, item in enumerate(labelled, start=bounds[0])
+            }
+        return dict(enumerate(likert_wording(bounds[1]), start=1))
+    low_label, high_label = default_end_labels(question_type)
+    if scale.get("min_label"):
+        low_label = localized(scale["min_label"], language, default_language)
+    if scale.get("max_label"):
+        high_label = localized(scale["max_label"], language, default_language)
     labels = {}
-    bounds = scale_range(question)
-    if bounds is not None:
-        if scale.get("min_label"):
-            labels[bounds[0]] = localized_text(scale["min_label"], language, default_language)
-        if scale.get("max_label"):
-            labels[bounds[1]] = localized_text(scale["max_label"], language, default_language)
+    if low_label:
+        labels[bounds[0]] = low_label
+    if high_label:
+        labels[bounds[1]] = high_label
     return labels
 
 

@@ -21,6 +21,15 @@ from tests.surveys.results_fixtures import (
 with override("zh-hans"):
     YES, NO, OTHER = gettext("Yes"), gettext("No"), gettext("Other")
     OTHER_SPECIFY = gettext("other, please specify")
+    AGREEMENT = [
+        gettext(word)
+        for word in (
+            "Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+            "Strongly agree",
+        )
+    ]  # fmt: skip
+    NPS_ENDS = gettext("Not at all likely"), gettext("Extremely likely")
+    CSAT_ENDS = gettext("Very dissatisfied"), gettext("Very satisfied")
 
 VARIABLES = [
     "response_id", "completed_at", "customer_id", "channel", "touchpoint", "store", "language",
@@ -91,12 +100,10 @@ def test_sav_export_has_variable_and_value_labels_and_one_row_per_completed_resp
         name: meta.value_labels[label_set] for name, label_set in meta.variable_to_label.items()
     }
     assert value_labels["stars"] == {1.0: "很差", 5.0: "很好"}
-    assert "nps" not in value_labels
+    assert value_labels["nps"] == {0.0: NPS_ENDS[0], 10.0: NPS_ENDS[1]}
     assert value_labels["visit"] == {"shop": "购物", "complaint": "投诉", "other": OTHER}
     assert value_labels["channels_app"] == {1.0: "应用"}
-    assert value_labels["satisfaction_delivery"] == {
-        1.0: "非常不同意", 2.0: "不同意", 3.0: "一般", 4.0: "同意", 5.0: "非常同意",
-    }  # fmt: skip
+    assert value_labels["satisfaction_delivery"] == dict(enumerate(AGREEMENT, start=1))
     assert value_labels["again"] == {1.0: YES, 0.0: NO}
     assert "age" not in value_labels
 
@@ -152,7 +159,8 @@ def test_xlsx_export_has_a_responses_sheet_and_a_codebook(survey_with_responses,
     assert codebook[0] == ("variable", "label", "type", "values", "question")
     entries = {row[0]: row[1:] for row in codebook[1:]}
     assert list(entries) == VARIABLES
-    assert entries["csat"] == ("满意度", "numeric", None, "csat")
+    csat_values = f"1 = {CSAT_ENDS[0]}; 5 = {CSAT_ENDS[1]}"
+    assert entries["csat"] == ("满意度", "numeric", csat_values, "csat")
     assert entries["visit"] == (
         "到访原因",
         "string",

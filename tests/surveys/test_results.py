@@ -23,6 +23,8 @@ from tests.surveys.results_fixtures import (
 
 with override("zh-hans"):
     OTHER, YES, NO = gettext("Other"), gettext("Yes"), gettext("No")
+    NEUTRAL = gettext("Neither agree nor disagree")
+    CSAT_ENDS = gettext("Very dissatisfied"), gettext("Very satisfied")
 
 
 def at(day: int, hour: int) -> datetime:
@@ -132,8 +134,10 @@ def test_csat_is_the_share_of_4_and_5_with_a_wilson_interval(answered_survey):
     # Wilson: centre 0.5, half width 1.959964 · sqrt(0.0625 + 0.060023) / 1.960365 = 0.349961
     assert csat.score.low == pytest.approx(15.0039, abs=1e-4)
     assert csat.score.high == pytest.approx(84.9961, abs=1e-4)
-    assert bars(csat) == [("1", 1, 25.0), ("2", 1, 25.0), ("3", 0, 0.0), ("4", 1, 25.0),
-                          ("5", 1, 25.0)]  # fmt: skip
+    assert bars(csat) == [
+        (f"1 · {CSAT_ENDS[0]}", 1, 25.0), ("2", 1, 25.0), ("3", 0, 0.0), ("4", 1, 25.0),
+        (f"5 · {CSAT_ENDS[1]}", 1, 25.0),
+    ]  # fmt: skip
 
 
 def test_ces_is_a_mean_with_a_t_interval(answered_survey):
@@ -171,7 +175,7 @@ def test_matrix_rows_and_ranking_choices_have_their_means(answered_survey):
     delivery, price = found["satisfaction"].items
     assert (delivery.label, delivery.n, delivery.mean.value) == ("配送", 3, 4.0)
     assert [bar.count for bar in delivery.bars] == [0, 0, 1, 1, 1]
-    assert delivery.bars[2].label == "3 · 一般"
+    assert delivery.bars[2].label == f"3 · {NEUTRAL}"
     assert (price.label, price.n, price.mean.value) == ("价格", 2, 2.5)
     ranks = {item.label: (item.n, item.mean.value) for item in found["rank"].items}
     assert ranks == {
@@ -239,7 +243,7 @@ def test_response_detail_describes_answers_with_choice_texts(answered_survey):
     assert lines["visit"] == f"{OTHER}: 退货"
     assert lines["channels"] == f"应用; {OTHER}: 电话"
     assert lines["rank"] == "1. 服务; 2. 价格; 3. 速度"
-    assert lines["satisfaction"] == "配送: 3 (一般)"
+    assert lines["satisfaction"] == f"配送: 3 ({NEUTRAL})"
     assert lines["nps"] == "7"
     assert "comment" not in lines
 

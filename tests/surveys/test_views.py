@@ -456,7 +456,11 @@ def test_responses_list_and_single_response(manager, answered):
     detail = manager.get(url("response_detail", answered.pk, responses[1].pk))
     assert detail.status_code == 200
     lines = {line.name: line.text for line in detail.context["detail"].answers}
-    assert lines == {"nps": "10", "csat": "5", "comment": "很好"}
+    assert lines == {
+        "nps": "10 (Extremely likely)",
+        "csat": "5 (Very satisfied)",
+        "comment": "很好",
+    }
     assert manager.get(url("response_detail", answered.pk, 999999)).status_code == 404
 
 
