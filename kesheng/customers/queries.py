@@ -28,6 +28,9 @@ from kesheng.customers.models import Consent, Customer, Identity, IdentityKind, 
 
 def get_customer(customer_id: str) -> Customer:
     """The customer a public id points at, following merges (a merged id still resolves)."""
+    if "\x00" in str(customer_id):
+        # No stored id holds NUL (every door refuses it), and PostgreSQL fails on it in a query.
+        raise NotFound(f"no customer with customer_id {customer_id!r}", field="customer_id")
     identity = (
         Identity.objects.filter(kind=IdentityKind.CUSTOMER_ID, value=str(customer_id).strip())
         .select_related("customer")
@@ -85,6 +88,9 @@ def list_customers(
 ) -> QuerySet[Customer]:
     """Customers matching a free-text search (name, customer id, email, phone, WeChat id) and
     filters, newest first, with tags prefetched."""
+    if any("\x00" in value for value in (search, city, tag, gender)):
+        # Nothing stored holds NUL (every door refuses it), and PostgreSQL fails on it in a query.
+        return Customer.objects.none()
     customers = Customer.objects.all()
     text = search.strip()
     if text:

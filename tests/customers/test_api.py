@@ -391,6 +391,12 @@ def test_a_bad_limit_is_a_422(reader, make_customer, limit):
     assert response.json()["errors"][0]["field"] == "limit"
 
 
+def test_a_customer_id_with_a_nul_character_is_404(reader, make_customer):
+    make_customer("C1")
+    assert reader.get(f"{CUSTOMERS}/C1%00").status_code == 404
+    assert reader.get(f"{CUSTOMERS}/C1%00/timeline").status_code == 404
+
+
 def test_timeline_of_an_unknown_customer_is_404(reader, db):
     assert reader.get(f"{CUSTOMERS}/nobody/timeline").status_code == 404
 

@@ -184,6 +184,16 @@ def test_customer_360_answers_404_for_an_unknown_customer(staff_client):
     assert "NOPE" in response.content.decode()
 
 
+def test_a_nul_character_in_the_url_finds_nothing_instead_of_failing(staff_client):
+    # PostgreSQL refuses NUL in a query parameter; nothing stored contains it anyway.
+    build_customer_with_history("C001")
+    assert staff_client.get("/customers/C001%00/").status_code == 404
+    for query in ["q=C001%00", "city=%00", "tag=a%00b"]:
+        response = staff_client.get(f"/customers/?{query}")
+        assert response.status_code == 200
+        assert response.context["listing"].page.paginator.count == 0
+
+
 def test_customer_360_of_a_merged_id_redirects_to_the_surviving_customer(staff_client):
     upsert_customer(record=CustomerRecord(customer_id="C1", phone="13800138000"))
     upsert_customer(record=CustomerRecord(customer_id="C2", email="wang@example.com"))
