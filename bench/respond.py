@@ -4,6 +4,7 @@ Run it from the repository root (PostgreSQL must answer; trust or password in th
 
     .venv/bin/python bench/respond.py                    # 20 s per phase, 4 client threads
     .venv/bin/python bench/respond.py --seconds 30 --threads 8 --workers 2
+    .venv/bin/python bench/respond.py --redis-url redis://127.0.0.1:6379/13
 
 It prepares its own PostgreSQL database (``--database-url``, by default ``kesheng_bench`` on
 127.0.0.1, created when missing), migrates it, creates a 10-question survey on three pages
@@ -12,7 +13,8 @@ starts gunicorn (``--workers``, 2 by default, sync workers) with ``bench.respond
 the product's settings, no rate limit (every request comes from this one address) and one
 extra URL, ``/bench/insert/``, a bare view that inserts one row through the same middleware.
 
-In one run, with the same number of client threads (keep-alive connections, http.client):
+In one run, with the same number of client threads (keep-alive connections, http.client), in
+alternating rounds so that a change in the machine's load falls on both:
 
 1. respondents: each thread answers the survey again and again the way a browser does: GET
    ``/s/<slug>/``, POST page 1 with the CSRF token from the cookie, POST page 2, POST page 3
@@ -126,6 +128,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="per phase (20)")
     parser.add_argument("--threads", type=int, default=4, help="client threads (4)")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternating rounds the seconds are split into (4)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument(
@@ -146,8 +151,16 @@ def main() -> None:
     server, port = start_gunicorn(arguments.database_url, arguments.workers, arguments.redis_url)
     try:
         warm_up(port, slug)
-        pages = run_phase(port, arguments.threads, arguments.seconds, lambda c: respond(c, slug))
-        bare = run_phase(port, arguments.threads, arguments.seconds, insert_bare_row)
+        # Alternate short rounds of the two, so a change in the machine's load (other
+        # processes) falls on both alike.
+        share = arguments.seconds / arguments.rounds
+        page_rounds, bare_rounds = [], []
+        for _round in range(arguments.rounds):
+            page_rounds.append(
+                run_phase(port, arguments.threads, share, lambda c: respond(c, slug))
+            )
+            bare_rounds.append(run_phase(port, arguments.threads, share, insert_bare_row))
+        pages, bare = Phase.merge(page_rounds), Phase.merge(bare_rounds)
         completed = count_completed(survey_id)
     finally:
         server.terminate()
@@ -357,9 +370,12 @@ def insert_bare_row(browser: Browser) -> int:
     return 1
 
 
+WARM_UP_RESPONSES = 5
+
+
 def warm_up(port: int, slug: str) -> None:
     browser = Browser(port)
-    for _round in range(5):
+    for _round in range(WARM_UP_RESPONSES):
         respond(browser, slug)
         insert_bare_row(browser)
 
@@ -372,6 +388,19 @@ class Phase:
         self.units = units
         self.latencies = sorted(latencies)
         self.by_step = {step: sorted(values) for step, values in by_step.items()}
+
+    @classmethod
+    def merge(cls, phases: list["Phase"]) -> "Phase":
+        by_step: dict[str, list[float]] = {}
+        for phase in phases:
+            for step, values in phase.by_step.items():
+                by_step.setdefault(step, []).extend(values)
+        return cls(
+            sum(phase.seconds for phase in phases),
+            sum(phase.units for phase in phases),
+            [value for phase in phases for value in phase.latencies],
+            by_step,
+        )
 
     @property
     def requests(self) -> int:
@@ -461,11 +490,13 @@ def report(arguments, pages: Phase, bare: Phase, completed: int) -> None:
     events = f"queued on {arguments.redis_url}" if arguments.redis_url else "run in-process"
     print(
         f"gunicorn {arguments.workers} sync workers, {arguments.threads} client threads, "
-        f"{arguments.seconds:.0f} s per phase, PostgreSQL, completion events {events}"
+        f"{arguments.seconds:.0f} s per phase in {arguments.rounds} alternating rounds, "
+        f"PostgreSQL, completion events {events}"
     )
     print(
         f"respondent pages: {pages.units / pages.seconds:.1f} responses/s "
-        f"({pages.units} responses, {completed} completed in the database; "
+        f"({pages.units} responses, {completed - WARM_UP_RESPONSES} more completed in the "
+        "database; "
         f"{len(PAGES) + 1} requests each), {page_rate:.0f} requests/s, "
         f"latency p50 {pages.percentile(0.5):.1f} ms, p99 {pages.percentile(0.99):.1f} ms"
     )
