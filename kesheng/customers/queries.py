@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kesheng.core.errors import NotFound
 from kesheng.core.ingest import chunked
@@ -26,18 +27,25 @@ from kesheng.customers.identity import normalize_identity
 from kesheng.customers.models import Consent, Customer, Identity, IdentityKind, Tag
 
 
+def _unknown_customer(customer_id: str) -> NotFound:
+    return NotFound(
+        _("no customer with customer_id %(customer_id)s") % {"customer_id": repr(customer_id)},
+        field="customer_id",
+    )
+
+
 def get_customer(customer_id: str) -> Customer:
     """The customer a public id points at, following merges (a merged id still resolves)."""
     if "\x00" in str(customer_id):
         # No stored id holds NUL (every door refuses it), and PostgreSQL fails on it in a query.
-        raise NotFound(f"no customer with customer_id {customer_id!r}", field="customer_id")
+        raise _unknown_customer(customer_id)
     identity = (
         Identity.objects.filter(kind=IdentityKind.CUSTOMER_ID, value=str(customer_id).strip())
         .select_related("customer")
         .first()
     )
     if identity is None:
-        raise NotFound(f"no customer with customer_id {customer_id!r}", field="customer_id")
+        raise _unknown_customer(customer_id)
     return identity.customer
 
 

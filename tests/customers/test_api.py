@@ -284,6 +284,14 @@ def test_profile_of_an_unknown_customer_is_404(reader, db):
     assert "nobody" in response.json()["detail"]
 
 
+def test_an_unknown_customer_is_named_in_the_language_of_the_request(reader, db):
+    response = reader.get(f"{CUSTOMERS}/nobody", headers={"Accept-Language": "zh-hans"})
+    assert response.status_code == 404
+    assert response.json() == {"detail": "没有 customer_id 为 'nobody' 的客户"}
+    english = reader.get(f"{CUSTOMERS}/nobody")
+    assert english.json() == {"detail": "no customer with customer_id 'nobody'"}
+
+
 def test_profile_needs_the_read_scope(writer, make_customer):
     make_customer("C1")
     assert writer.get(f"{CUSTOMERS}/C1").status_code == 403
