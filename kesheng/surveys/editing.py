@@ -51,10 +51,10 @@ def _pages(definition: Mapping) -> list[dict]:
 
 
 def _all_names(definition: Mapping) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for page in _pages(definition):
-        names.add(page.get("name"))
-        names.update(question.get("name") for question in page.get("questions") or [])
+        names.add(str(page.get("name")))
+        names.update(str(question.get("name")) for question in page.get("questions") or [])
     return names
 
 
@@ -64,7 +64,7 @@ def next_name(definition: Mapping, prefix: str) -> str:
     numbers = [
         int(match.group(1))
         for name in taken
-        if isinstance(name, str) and (match := re.fullmatch(rf"{prefix}(\d+)", name))
+        if (match := re.fullmatch(rf"{prefix}(\d+)", name))
     ]
     number = max(numbers, default=0) + 1
     while f"{prefix}{number}" in taken:
