@@ -338,3 +338,111 @@ def test_page_views_and_posts_take_a_fixed_number_of_queries(browser, qr_distrib
     # savepoint.
     assert (first_view, first_post, resumed_view, next_post, last_post) == (2, 6, 3, 3, 7)
     assert ResponseValue.objects.count() == 4
+
+
+EVERY_WIDGET = {
+    "format": "kesheng-survey/1",
+    "languages": ["en"],
+    "default_language": "en",
+    "title": {"en": "Widgets"},
+    "pages": [
+        {
+            "name": "only",
+            "questions": [
+                {
+                    "name": "reason",
+                    "type": "dropdown",
+                    "title": {"en": "Reason"},
+                    "has_other": True,
+                    "choices": [
+                        {"value": "price", "text": {"en": "Price"}},
+                        {"value": "range", "text": {"en": "Range"}},
+                    ],
+                },
+                {
+                    "name": "seen",
+                    "type": "multiple_choice",
+                    "title": {"en": "Seen"},
+                    "has_other": True,
+                    "choices": [
+                        {"value": "ad", "text": {"en": "An ad"}},
+                        {"value": "shop", "text": {"en": "A shop"}},
+                    ],
+                },
+                {
+                    "name": "grid",
+                    "type": "matrix",
+                    "title": {"en": "Grid"},
+                    "rows": [
+                        {"value": "speed", "text": {"en": "Speed"}},
+                        {"value": "care", "text": {"en": "Care"}},
+                    ],
+                    "scale": {"points": 5},
+                },
+                {
+                    "name": "order",
+                    "type": "ranking",
+                    "title": {"en": "Order"},
+                    "choices": [
+                        {"value": "a", "text": {"en": "A"}},
+                        {"value": "b", "text": {"en": "B"}},
+                    ],
+                },
+                {
+                    "name": "agree",
+                    "type": "likert",
+                    "title": {"en": "Agree"},
+                    "scale": {"points": 7},
+                },
+                {"name": "age", "type": "numeric", "title": {"en": "Age"}},
+                {"name": "day", "type": "date", "title": {"en": "Day"}},
+                {"name": "mail", "type": "email", "title": {"en": "Mail"}},
+            ],
+        }
+    ],
+}
+
+
+def test_every_widget_reads_back_into_its_answer_shape(browser, make_survey):
+    make_survey(EVERY_WIDGET)
+    page = browser.get(LINK)
+    html = page.content.decode()
+    assert '<option value="__other__">' in html
+    assert 'name="q.grid.speed"' in html
+    assert 'name="q.order.b"' in html
+    assert "Strongly agree" in html
+    assert 'type="date"' in html
+    answers = {
+        "reason": "__other__",
+        "reason.other": "A friend",
+        "seen": ["ad", "__other__"],
+        "seen.other": "TV",
+        "grid.speed": "4",
+        "grid.care": "5",
+        "order.a": "2",
+        "order.b": "1",
+        "agree": "6",
+        "age": "1,234",
+        "day": "2025-03-01",
+        "mail": "wang@example.com",
+    }
+    page = send(browser, LINK, page, answers)
+    assert page.status_code == 200
+    assert Response.objects.get().answers == {
+        "reason": {"other": "A friend"},
+        "seen": ["ad", {"other": "TV"}],
+        "grid": {"speed": 4, "care": 5},
+        "order": ["b", "a"],
+        "agree": 6,
+        "age": 1234,
+        "day": "2025-03-01",
+        "mail": "wang@example.com",
+    }
+
+
+def test_a_value_that_cannot_be_read_is_named_and_kept_in_the_form(browser, make_survey):
+    make_survey(EVERY_WIDGET)
+    page = send(browser, f"{LINK}?lang=en", browser.get(LINK), {"age": "forty"})
+    html = page.content.decode()
+    assert 'id="e-age">must be a number' in html
+    assert Response.objects.count() == 0
