@@ -62,9 +62,7 @@ def next_name(definition: Mapping, prefix: str) -> str:
     """The first free ``<prefix><number>`` (``q3``, ``p2``) not used by a page or question."""
     taken = _all_names(definition)
     numbers = [
-        int(match.group(1))
-        for name in taken
-        if (match := re.fullmatch(rf"{prefix}(\d+)", name))
+        int(match.group(1)) for name in taken if (match := re.fullmatch(rf"{prefix}(\d+)", name))
     ]
     number = max(numbers, default=0) + 1
     while f"{prefix}{number}" in taken:

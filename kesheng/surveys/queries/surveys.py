@@ -13,9 +13,7 @@ def list_surveys() -> QuerySet[Survey]:
     return (
         Survey.objects.select_related("current_version")
         .annotate(
-            completed_count=Count(
-                "responses", filter=Q(responses__status=ResponseStatus.COMPLETED)
-            )
+            completed_count=Count("responses", filter=Q(responses__status=ResponseStatus.COMPLETED))
         )
         .order_by("-created_at", "-id")
     )
