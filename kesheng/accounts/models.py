@@ -71,9 +71,15 @@ class AuditEntry(models.Model):
     """Who did what to which record, for administrators and data-protection requests."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("actor"),
     )
-    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL)
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("API key")
+    )
     action = models.CharField(_("action"), max_length=100)
     target = models.CharField(_("target"), max_length=200, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)

@@ -7,7 +7,10 @@ path, without one ``order.placed`` event per historical order.
 
 from collections.abc import Iterable
 from itertools import islice
-from typing import Any
+from typing import Any, ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import ngettext_lazy
 
 from kesheng.commerce.actions import OrderReferences, prepare_orders, write_orders
 from kesheng.core.importing import (
@@ -29,6 +32,9 @@ class OrderImporter(Importer):
     kind = "orders"
     file_format = CSV
     description = "order_id,customer_id,ordered_at,amount[,currency,store,channel,status]"
+    reference_labels: ClassVar[dict[str, Promise]] = {
+        "stores": ngettext_lazy("%(count)d store", "%(count)d stores", "count"),
+    }
 
     def check_columns(self, columns: list[str]) -> list[RowProblem]:
         return check_csv_columns(columns, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)

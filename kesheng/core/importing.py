@@ -34,9 +34,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 CSV = "csv"
@@ -121,8 +122,10 @@ class ImportReport:
         ]
         line = f"{self.kind}: {', '.join(parts)}"
         if self.created_references:
+            labels = _importers.get(self.kind, Importer).reference_labels
             created = ", ".join(
-                f"{count} {name}" for name, count in sorted(self.created_references.items())
+                labels[name] % {"count": count} if name in labels else f"{count} {name}"
+                for name, count in sorted(self.created_references.items())
             )
             line += "; " + _("new references created: %(list)s") % {"list": created}
         if self.dry_run:
@@ -131,11 +134,15 @@ class ImportReport:
 
 
 class Importer(ABC):
-    """One kind of file. Subclasses set ``kind``, ``file_format`` and ``description``."""
+    """One kind of file. Subclasses set ``kind``, ``file_format`` and ``description``, and
+    ``reference_labels``: for each key of ``WriteCounts.created_references``, a lazy plural
+    message (``ngettext_lazy(..., "count")``) that the summary shows in the user's language;
+    the keys themselves stay English in ``--json`` output."""
 
     kind: str = ""
     file_format: str = CSV
-    description: str = ""
+    description: str | Promise = ""
+    reference_labels: ClassVar[dict[str, Promise]] = {}
 
     def check_columns(self, columns: list[str]) -> list[RowProblem]:
         """Problems with a CSV header (row 1); an empty list when the columns are acceptable."""

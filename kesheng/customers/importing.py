@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kesheng.core.errors import InvalidInput
 from kesheng.core.events import emit
@@ -85,7 +86,7 @@ NO_WORDS = {"no", "n", "false", "0", "否", "不同意", "拒绝"}
 class CustomerImporter(Importer):
     kind = "customers"
     file_format = CSV
-    description = (
+    description = _(
         "customer_id,name,email,phone,gender,birthday,city,signed_up_at and optional "
         "identity, profile, tags, consent_<channel>_<purpose> and attr_<name> columns"
     )

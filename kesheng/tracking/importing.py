@@ -6,7 +6,11 @@ written in one go by ``write_events`` on its fast path.
 
 from collections.abc import Iterable
 from itertools import islice
-from typing import Any
+from typing import Any, ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from kesheng.core.importing import JSONL, Importer, PreparedImport, RowProblem, WriteCounts
 from kesheng.core.ingest import Prepared
@@ -18,10 +22,13 @@ CHUNK_ROWS = 20_000
 class EventImporter(Importer):
     kind = "events"
     file_format = JSONL
-    description = (
+    description = _(
         "one JSON object a line: event_id, customer_id, type, channel, touchpoint, "
         "occurred_at, properties"
     )
+    reference_labels: ClassVar[dict[str, Promise]] = {
+        "touchpoints": ngettext_lazy("%(count)d touchpoint", "%(count)d touchpoints", "count"),
+    }
 
     def prepare(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> PreparedImport:
         result = PreparedImport()

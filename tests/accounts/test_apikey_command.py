@@ -81,3 +81,11 @@ def test_revoke_of_an_unknown_prefix_exits_2(db):
     with pytest.raises(CommandError) as refused:
         run("revoke", "ks_00000000")
     assert refused.value.returncode == 2
+
+
+def test_list_is_wholly_in_chinese_when_chinese_is_active(db):
+    key = run("create", "--name", "pos", "--scopes", "orders:write")[-1]
+    prefix = "_".join(key.split("_")[:2])
+    with translation.override("zh-hans"):
+        lines = run("list")
+    assert lines == [f"{prefix}  pos  [orders:write]  有效  最近使用：从未使用"]

@@ -1,6 +1,7 @@
 import csv
 from datetime import UTC, datetime
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 from django.db import connection
@@ -36,7 +37,7 @@ def test_imports_orders_with_exact_money_and_time(customers, tmp_path):
     assert (code, err) == (0, "")
     assert out == (
         "orders: 3 created, 0 updated, 0 unchanged, 0 duplicates, 0 merged, 0 rejected; "
-        "new references created: 1 stores\n"
+        "new references created: 1 store\n"
     )
     orders = {order.order_id: order for order in Order.objects.select_related("store", "channel")}
     assert orders["SO-1"].ordered_at == datetime(2025, 3, 1, 2, 15, tzinfo=UTC)
@@ -232,3 +233,23 @@ def test_large_import_on_sqlite_keeps_every_index(customers, tmp_path, monkeypat
         assert cursor.fetchall() == indexes_before
     assert Order.objects.filter(customer=customers[0]).count() == 20
     assert len(indexes_before) >= 4
+
+
+def test_summary_names_the_new_stores_in_chinese_when_chinese_is_active(customers, tmp_path):
+    from django.core.management import call_command
+    from django.utils import translation
+
+    path = write_file(
+        tmp_path,
+        "orders.csv",
+        HEADER
+        + "SO-1,KH0001,2025-03-01 10:15:00,268.00,CNY,sh-jingan,store\n"
+        + "SO-2,KH0002,2025-03-01 11:15:00,99.00,CNY,bj-sanlitun,store\n",
+    )
+    output = StringIO()
+    with translation.override("zh-hans"):
+        call_command("import", "orders", str(path), stdout=output)
+    assert output.getvalue() == (
+        "orders: 新建 2 条, 更新 0 条, 未变 0 条, 重复 0 条, 合并 0 条, 拒绝 0 条; "
+        "新建的引用：2 家门店\n"
+    )

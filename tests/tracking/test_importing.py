@@ -43,7 +43,7 @@ def test_imports_events_creating_unknown_touchpoints_on_known_channels(customers
     assert (code, err) == (0, "")
     assert out == (
         "events: 2 created, 0 updated, 0 unchanged, 0 duplicates, 0 merged, 0 rejected; "
-        "new references created: 1 touchpoints\n"
+        "new references created: 1 touchpoint\n"
     )
     first = Event.objects.select_related("channel", "touchpoint").get(event_id="ev-1")
     assert first.customer_id == customers[0].pk

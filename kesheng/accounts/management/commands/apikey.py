@@ -84,9 +84,10 @@ class Command(BaseCommand):
                 else _("active")
             )
             last_used = row["last_used_at"][:19] if row["last_used_at"] else _("never used")
+            # The label is a whole template (not an f-string) so makemessages extracts it.
+            used = _("last used: %(when)s") % {"when": last_used}
             self.stdout.write(
-                f"{row['prefix']}  {row['name']}  [{', '.join(row['scopes'])}]  "
-                f"{state}  {_('last used')}: {last_used}"
+                f"{row['prefix']}  {row['name']}  [{', '.join(row['scopes'])}]  {state}  {used}"
             )
 
     def handle_revoke(self, options):

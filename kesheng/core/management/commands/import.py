@@ -19,7 +19,7 @@ from kesheng.core.importing import (
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Import a file of customers (CSV), orders (CSV) or events (JSONL); the formats are in "
         "docs/import-formats.md. Every row is checked before anything is written: if any row is "
         "bad, each problem is printed as 'row N, column C: reason', the exit code is 2 and the "
@@ -32,35 +32,43 @@ class Command(BaseCommand):
         parser.add_argument(
             "kind",
             choices=sorted(importers),
-            help="what the file holds: "
-            + "; ".join(
-                f"{kind} ({importer.file_format.upper()}): {importer.description}"
-                for kind, importer in importers.items()
-            ),
+            help=_("what the file holds: %(kinds)s")
+            % {
+                "kinds": "; ".join(
+                    f"{kind} ({importer.file_format.upper()}): {importer.description}"
+                    for kind, importer in importers.items()
+                )
+            },
         )
-        parser.add_argument("file", help="the file to import (CSV: UTF-8 or GBK; JSONL: UTF-8)")
+        parser.add_argument("file", help=_("the file to import (CSV: UTF-8 or GBK; JSONL: UTF-8)"))
         parser.add_argument(
             "--skip-invalid",
             action="store_true",
-            help="load the good rows and write the bad ones, with a reason column, to the "
-            "rejected file instead of refusing the whole file",
+            help=_(
+                "load the good rows and write the bad ones, with a reason column, to the "
+                "rejected file instead of refusing the whole file"
+            ),
         )
         parser.add_argument(
             "--rejected",
             metavar="PATH",
-            help="where --skip-invalid writes the rejected rows "
-            "(default: FILE.rejected.csv, or FILE.rejected.jsonl for JSONL)",
+            help=_(
+                "where --skip-invalid writes the rejected rows "
+                "(default: FILE.rejected.csv, or FILE.rejected.jsonl for JSONL)"
+            ),
         )
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="check every row and report what the import would do, writing nothing",
+            help=_("check every row and report what the import would do, writing nothing"),
         )
         parser.add_argument(
             "--json",
             action="store_true",
-            help="print the summary (or, when the file is refused, its problems) as one JSON "
-            "object on stdout",
+            help=_(
+                "print the summary (or, when the file is refused, its problems) as one JSON "
+                "object on stdout"
+            ),
         )
 
     def handle(self, *args, **options):

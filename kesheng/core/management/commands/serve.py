@@ -36,23 +36,35 @@ def worker_count(value: str) -> int:
 
 
 class Command(BaseCommand):
-    help = (
+    help = _(
         "Serve the web UI and API. Without --production, Django's threaded server with static "
         "files; with it, gunicorn with several workers (see docs/deploy.md)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("HOST", "127.0.0.1"),
+            help=_("the address to listen on (default: $HOST or 127.0.0.1)"),
+        )
         # String defaults go through ``type`` too, so a bad PORT in the environment is reported
         # like a bad --port instead of failing while the parser is built.
-        parser.add_argument("--port", type=port_number, default=os.environ.get("PORT", "8000"))
+        parser.add_argument(
+            "--port",
+            type=port_number,
+            default=os.environ.get("PORT", "8000"),
+            help=_("the TCP port (default: $PORT or 8000)"),
+        )
         parser.add_argument(
             "--production",
             action="store_true",
-            help="run under gunicorn (static files through WhiteNoise)",
+            help=_("run under gunicorn (static files through WhiteNoise)"),
         )
         parser.add_argument(
-            "--workers", type=worker_count, default=os.environ.get("WEB_WORKERS", "3")
+            "--workers",
+            type=worker_count,
+            default=os.environ.get("WEB_WORKERS", "3"),
+            help=_("web worker processes with --production (default: $WEB_WORKERS or 3)"),
         )
 
     def handle(self, *args, **options):
@@ -74,5 +86,7 @@ class Command(BaseCommand):
                     "-",
                 ],
             )
-        self.stdout.write(f"Kesheng is serving on http://{address}/ (Ctrl+C stops it)")
+        self.stdout.write(
+            _("Kesheng is serving on %(url)s (Ctrl+C stops it)") % {"url": f"http://{address}/"}
+        )
         call_command("runserver", address, use_reloader=False, use_threading=True)
