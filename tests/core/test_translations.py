@@ -187,3 +187,44 @@ def test_customer_360_labels_follow_the_language(client, db, restore_language):
     assert "Timeline" in english
     assert "Use and service" in english
     assert "WeChat customer service" in english
+
+
+def test_gender_filter_is_capitalised_in_english_and_chinese_by_default(client, db):
+    client.force_login(create_staff_user())
+    chinese = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<option value="female">女</option>' in chinese
+    english = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for value, label in [("female", "Female"), ("male", "Male"), ("other", "Other")]:
+        assert f'<option value="{value}">{label}</option>' in english
+
+
+def test_survey_staff_pages_follow_the_language(client, db):
+    from tests.surveys.results_fixtures import add_completed_response, make_sample_survey
+
+    survey = make_sample_survey()
+    response = add_completed_response(survey, {"nps": 9}, language="en")
+    client.force_login(create_staff_user("cx.li", role="cx_manager"))
+    pages = [f"/surveys/{survey.pk}/", f"/surveys/{survey.pk}/responses/{response.pk}/"]
+    chinese = "".join(client.get(page).content.decode() for page in pages)
+    for text in ["编辑器", "预览", "结果", "答卷", "添加一页", "单选题", "语言", "英语"]:
+        assert text in chinese, text
+    english = "".join(
+        client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode() for page in pages
+    )
+    for text in ["Editor", "Preview", "Results", "Responses", "Add a page", "Single choice"]:
+        assert text in english, text
+    for text in ["编辑器", "添加一页", "单选题", "英语"]:
+        assert text not in english, text
+
+
+def test_respondent_page_speaks_the_language_asked_for(client, db):
+    from tests.surveys.results_fixtures import make_sample_survey
+
+    survey = make_sample_survey()
+    chinese = client.get(f"/s/{survey.slug}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "推荐可能性" in chinese
+    assert "必答" in chinese
+    english = client.get(f"/s/{survey.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Likelihood to recommend" in english
+    assert "required" in english
+    assert "必答" not in english
