@@ -11,16 +11,29 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kesheng.accounts.models import Role
 from kesheng.commerce.actions import prepare_orders, save_product, save_store, write_orders
+from kesheng.commerce.models import Store
 from kesheng.core.ingest import chunked
 from kesheng.customers.actions import CustomerRecord, normalized_identities, validate_profile
 from kesheng.customers.importing import ParsedCustomer, import_customers
 from kesheng.customers.queries import list_customers, map_customer_ids
-from kesheng.demo import catalogue
-from kesheng.demo.generator import DemoCustomer, DemoEvent, DemoOrder, generate
+from kesheng.demo import catalogue, survey_generator
+from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
+from kesheng.surveys.actions.distribution import create_distribution
+from kesheng.surveys.actions.history import (
+    PastInvitation,
+    PastResponse,
+    load_invitation_history,
+    load_response_history,
+)
+from kesheng.surveys.actions.surveys import set_survey_status
+from kesheng.surveys.actions.templates import create_survey_from_template
+from kesheng.surveys.models import DistributionKind, Survey, SurveyStatus
 from kesheng.tracking.actions import prepare_events, write_events
+from kesheng.tracking.models import Channel, Touchpoint
 
 DEMO_SOURCE = "demo"
 DEMO_PASSWORD = "kesheng-demo"
@@ -35,6 +48,8 @@ class DemoLoadSummary:
     events_created: int = 0
     stores: int = 0
     products: int = 0
+    surveys_created: int = 0
+    responses_created: int = 0
     staff_logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, password, role
 
 
@@ -48,14 +63,16 @@ def has_demo_login() -> bool:
 
 def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = None):
     """Load the demo retail chain: stores, products, customers, two years of orders and events,
-    and one staff login per role, in one transaction.
+    one staff login per role, and six open surveys with their distributions, the NPS survey's
+    email invitations and two years of responses, in one transaction.
 
     Every row is keyed by an id derived from ``seed`` and the customer's number, so loading
     again adds nothing (existing customers, orders and events are recognised by their ids).
     Customers go through the customer import's bulk path (identity resolution included);
     orders and events through ``write_orders`` and ``write_events``, which emit one
     ``orders.imported`` / ``events.recorded`` per batch rather than one event per row: this is
-    history, and today's automation rules should not fire for it.
+    history, and today's automation rules should not fire for it. For the same reason survey
+    invitations and responses are written by the surveys' history load: nothing is sent.
     """
     now = now or timezone.now()
     data = generate(
@@ -69,6 +86,7 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         summary.orders_created = _save_orders(data.orders)
         summary.events_created = _save_events(data.events)
         summary.staff_logins = ensure_demo_staff()
+        summary.surveys_created, summary.responses_created = _save_surveys(data, seed=seed, now=now)
     return summary
 
 
@@ -215,3 +233,155 @@ def ensure_demo_staff() -> list[tuple[str, str, str]]:
         user.groups.add(group)
         logins.append((username, DEMO_PASSWORD, role.value))
     return logins
+
+
+# --- surveys -------------------------------------------------------------------------------------
+
+
+def _save_surveys(data, *, seed: int, now: datetime) -> tuple[int, int]:
+    """Open the demo surveys (built-in templates), their distributions, the NPS survey's email
+    invitations and two years of responses. A survey already loaded (found by its link name) is
+    left as it is, with everything under it, so loading again adds nothing.
+
+    Invitations and responses go through the history load of ``surveys.actions.history``: no
+    message is sent or queued, and no ``response.completed`` fires incentives for the past.
+    Returns (surveys created, responses created)."""
+    existing = set(
+        Survey.objects.filter(slug__in=survey_generator.SURVEYS.values()).values_list(
+            "slug", flat=True
+        )
+    )
+    missing = [key for key, slug in survey_generator.SURVEYS.items() if slug not in existing]
+    if not missing:
+        return 0, 0
+    generated = survey_generator.generate_surveys(
+        data, seed=seed, clock=Clock(now, ZoneInfo(settings.TIME_ZONE))
+    )
+    superuser = get_user_model().objects.filter(username=SUPERUSER_NAME).first()
+    customers = map_customer_ids(customer.customer_id for customer in data.customers)
+    stores = {store.code: store for store in Store.objects.all()}
+    channels = {channel.code: channel for channel in Channel.objects.all()}
+    touchpoints = {touchpoint.code: touchpoint for touchpoint in Touchpoint.objects.all()}
+    responses_created = 0
+    for key in missing:
+        survey = create_survey_from_template(
+            key=key,
+            slug=survey_generator.SURVEYS[key],
+            is_anonymous=key in survey_generator.ANONYMOUS_SURVEYS,
+            created_by=superuser,
+        )
+        set_survey_status(survey=survey, status=SurveyStatus.OPEN)
+        distributions = _create_distributions(survey, key, stores, channels, touchpoints, superuser)
+        invitations = {}
+        if key == "nps_relationship":
+            invitations = _save_nps_invitations(generated, distributions, customers)
+        past = []
+        for response in generated.responses:
+            if response.survey != key:
+                continue
+            customer_pk = customers.get(response.customer_id) if response.customer_id else None
+            invitation = invitations.get((response.distribution, customer_pk))
+            if response.distribution.startswith("email:") and invitation is None:
+                continue  # the customer could not be invited (no consent): no answer either
+            distribution = distributions.get(response.distribution)
+            store = stores.get(response.store) if response.store else None
+            past.append(
+                PastResponse(
+                    external_id=response.external_id,
+                    answers=response.answers,
+                    started_at=response.started_at,
+                    completed_at=response.completed_at,
+                    current_page=response.current_page,
+                    customer_pk=customer_pk,
+                    distribution_id=distribution.pk if distribution else None,
+                    invitation_id=invitation.pk if invitation else None,
+                    channel_id=channels[response.channel].pk if response.channel else None,
+                    touchpoint_id=(
+                        touchpoints[response.touchpoint].pk if response.touchpoint else None
+                    ),
+                    store_id=store.pk if store else None,
+                    language=response.language,
+                    device_type=response.device_type,
+                )
+            )
+        for batch in chunked(past, BATCH_SIZE):
+            responses_created += load_response_history(survey=survey, responses=batch)
+    return len(missing), responses_created
+
+
+def _create_distributions(survey, key, stores, channels, touchpoints, created_by) -> dict:
+    """The demo's ways of reaching people, by the names the survey generator uses."""
+    made = {}
+    if key == "store_visit" or key == "xvoc_supermarket":
+        for code, store in stores.items():
+            made[f"qr:{code}"] = create_distribution(
+                survey=survey,
+                kind=DistributionKind.QR,
+                store=store,
+                channel=channels["store"],
+                touchpoint=touchpoints["store_checkout"],
+                created_by=created_by,
+            )
+    elif key == "nps_relationship":
+        for wave in range(_nps_wave_count()):
+            made[f"email:{wave}"] = create_distribution(
+                survey=survey,
+                kind=DistributionKind.EMAIL,
+                name=_("Quarterly NPS email, wave %(wave)d") % {"wave": wave + 1},
+                channel=channels["email"],
+                touchpoint=touchpoints["email_campaign"],
+                options={"expires_days": 30},
+                created_by=created_by,
+            )
+    elif key == "post_purchase_csat":
+        made["widget"] = create_distribution(
+            survey=survey,
+            kind=DistributionKind.WIDGET,
+            name=_("After-order widget (web shop, app, mini program)"),
+            created_by=created_by,
+        )
+    elif key == "ces_service_case":
+        made["service"] = create_distribution(
+            survey=survey,
+            kind=DistributionKind.LINK,
+            name=_("Link sent when a service case closes"),
+            created_by=created_by,
+        )
+    else:
+        made["link"] = create_distribution(
+            survey=survey,
+            kind=DistributionKind.LINK,
+            name=_("Anonymous link in the web shop footer"),
+            channel=channels["web"],
+            touchpoint=touchpoints["web_browse"],
+            created_by=created_by,
+        )
+    return made
+
+
+def _nps_wave_count() -> int:
+    first = survey_generator.NPS_FIRST_WAVE_DAYS_AGO
+    return len(range(first, WINDOW_DAYS, survey_generator.NPS_WAVE_EVERY_DAYS))
+
+
+def _save_nps_invitations(generated, distributions, customers) -> dict:
+    """The email invitations of each NPS wave, by (distribution name, customer pk)."""
+    by_wave: dict[str, list[PastInvitation]] = {}
+    for invitation in generated.nps_invitations:
+        by_wave.setdefault(f"email:{invitation.wave}", []).append(
+            PastInvitation(
+                customer_pk=customers[invitation.customer_id],
+                sent_at=invitation.sent_at,
+                language=invitation.language,
+                opened_at=invitation.opened_at,
+                started_at=invitation.started_at,
+                completed_at=invitation.completed_at,
+            )
+        )
+    stored = {}
+    for wave, invitations in by_wave.items():
+        created = load_invitation_history(distribution=distributions[wave], invitations=invitations)
+        for customer_pk, invitation in created.items():
+            if invitation.sent_at is not None:
+                stored[(wave, customer_pk)] = invitation
+    return stored

@@ -177,7 +177,7 @@ class _Draws:
         return float(self.generator.normal(mean, deviation))
 
 
-class _Clock:
+class Clock:
     """Turns "days before today, local hour" into aware datetimes that never lie in the future."""
 
     def __init__(self, now: datetime, zone: tzinfo):
@@ -196,7 +196,7 @@ class _Clock:
 def generate(*, customer_count: int, seed: int, now: datetime, zone: tzinfo) -> DemoDataSet:
     """Build the whole demo data set; the same arguments always give the same result, and the
     same ``customer_count`` and ``seed`` give the same ids on any day."""
-    clock = _Clock(now, zone)
+    clock = Clock(now, zone)
     data = DemoDataSet(customers=[], orders=[], events=[])
     used_phones: set[str] = set()
     for index in range(customer_count):
@@ -204,7 +204,7 @@ def generate(*, customer_count: int, seed: int, now: datetime, zone: tzinfo) -> 
     return data
 
 
-def _generate_customer(rng, clock: _Clock, seed: int, index: int, data: DemoDataSet, used_phones):
+def _generate_customer(rng, clock: Clock, seed: int, index: int, data: DemoDataSet, used_phones):
     customer_id = f"HY{seed}-{index + 1:05d}"
     person = _person(rng, clock, used_phones)
     home_store = None
@@ -281,7 +281,7 @@ def _generate_customer(rng, clock: _Clock, seed: int, index: int, data: DemoData
     data.events.extend(events.events)
 
 
-def _person(rng, clock: _Clock, used_phones: set[str]) -> dict:
+def _person(rng, clock: Clock, used_phones: set[str]) -> dict:
     surname, surname_pinyin, _ = catalogue.SURNAMES[_pick(rng, _SURNAME_WEIGHTS)]
     roll = rng.random()
     gender = "female" if roll < 0.57 else "male" if roll < 0.98 else ""
@@ -418,7 +418,7 @@ def _order(rng, clock, customer_id, number, days_ago, channel, home_store, taste
 
 
 class _EventWriter:
-    def __init__(self, customer_id: str, clock: _Clock):
+    def __init__(self, customer_id: str, clock: Clock):
         self.customer_id = customer_id
         self.clock = clock
         self.events: list[DemoEvent] = []
@@ -629,7 +629,7 @@ def _contact(rng, events, kind, person, home_store, days_ago) -> bool:
     return False
 
 
-def _tags(orders: list[DemoOrder], clock: _Clock, signed_up_days_ago: float, complained: bool):
+def _tags(orders: list[DemoOrder], clock: Clock, signed_up_days_ago: float, complained: bool):
     names = catalogue.TAGS
     tags = [names["member"]]
     total = sum((order.amount for order in orders), Decimal("0"))

@@ -7,7 +7,13 @@ from kesheng.surveys.models import Survey
 
 
 def create_survey_from_template(
-    *, key: str, title: str | None = None, language: str = "zh-hans", created_by=None
+    *,
+    key: str,
+    title: str | None = None,
+    language: str = "zh-hans",
+    slug: str | None = None,
+    is_anonymous: bool = False,
+    created_by=None,
 ) -> Survey:
     """Create a draft survey holding a copy of the template ``key`` (its ``template_key``
     records which). Raises NotFound for an unknown key. Emits ``survey.created``."""
@@ -19,5 +25,7 @@ def create_survey_from_template(
         title=title or template.title,
         definition=template.definition,
         template_key=key,
+        slug=slug,
+        is_anonymous=is_anonymous,
         created_by=created_by,
     )
