@@ -9,10 +9,13 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kesheng.commerce.models import Store
 from kesheng.surveys import editing
 from kesheng.surveys.definition import QUESTION_TYPES
-from kesheng.surveys.models import Distribution, ResponseStatus, Survey
+from kesheng.surveys.importers.common import MAX_FILE_BYTES as MAX_IMPORT_BYTES
+from kesheng.surveys.models import Distribution, DistributionKind, ResponseStatus, Survey
 from kesheng.surveys.queries.results import ResponseFilters
+from kesheng.tracking.models import Touchpoint
 
 QUESTION_TYPE_LABELS = {
     "single_choice": _("Single choice"),
@@ -39,6 +42,8 @@ ITEMS_HELP = _("One per line: value|中文|English, for example: store|门店|St
 
 def translate_reason(reason: Any) -> str:
     """A reason from the survey core in the user's language (its Messages carry their template)."""
+    if isinstance(reason, str):  # str has a ``translate`` method of its own
+        return reason
     translate = getattr(reason, "translate", None)
     return translate(gettext) if callable(translate) else str(reason)
 
@@ -439,3 +444,122 @@ class ResultsFilterForm(NoColonMixin, forms.Form):
             distribution_id=distribution.pk if distribution else None,
             status=data.get("status") or "",
         )
+
+
+# --- importing and distributing ------------------------------------------------------------------
+
+
+class SurveyImportForm(NoColonMixin, forms.Form):
+    """A SurveyJS JSON or LimeSurvey .lss file; its size is checked before it is read."""
+
+    file = forms.FileField(
+        label=_("Survey file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.lss,.xml"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set here, not on the field, so the text is translated in the language of the request.
+        self.fields["file"].help_text = gettext(
+            "A SurveyJS survey (.json) or a LimeSurvey survey structure file (.lss, LimeSurvey "
+            "3 to 6), at most %(megabytes)s MB."
+        ) % {"megabytes": MAX_IMPORT_BYTES // (1024 * 1024)}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(megabytes)s MB; a survey file is far smaller."),
+                params={"megabytes": MAX_IMPORT_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+class SimpleDistributionForm(NoColonMixin, forms.Form):
+    """An anonymous link or a website widget: only a name to tell it apart."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (DistributionKind.LINK, _("Anonymous link")),
+            (DistributionKind.WIDGET, _("Website widget")),
+        ],
+        widget=forms.HiddenInput,
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        required=False,
+        help_text=_("For you, e.g. “WeChat article, May”. Optional."),
+    )
+
+
+class QrCodesForm(NoColonMixin, forms.Form):
+    stores = forms.ModelMultipleChoiceField(
+        label=_("Stores"),
+        queryset=Store.objects.filter(is_active=True).order_by("code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("One QR code per store; each response through it carries the store."),
+    )
+    touchpoint = forms.ModelChoiceField(
+        label=_("Touchpoint"),
+        queryset=Touchpoint.objects.order_by("sort_order", "code"),
+        required=False,
+        empty_label=_("None"),
+        help_text=_("Optional: responses through the codes carry this touchpoint too."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("stores") and not cleaned.get("touchpoint"):
+            raise forms.ValidationError(_("Choose at least one store or a touchpoint."))
+        return cleaned
+
+
+class AudienceForm(NoColonMixin, forms.Form):
+    """Which customers to invite: the filters of the customer list."""
+
+    kind = forms.ChoiceField(
+        label=_("Send by"),
+        choices=[(DistributionKind.EMAIL, _("Email")), (DistributionKind.SMS, _("SMS"))],
+        initial=DistributionKind.EMAIL,
+    )
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    tag = forms.CharField(label=_("Tag"), max_length=100, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("city", "tag"):
+            if "\x00" in cleaned.get(name, ""):
+                self.add_error(name, _("Contains a character that is not allowed."))
+        if not (cleaned.get("city") or "").strip() and not (cleaned.get("tag") or "").strip():
+            raise forms.ValidationError(_("Give a city, a tag or both."))
+        return cleaned
+
+
+class InvitationForm(AudienceForm):
+    """The audience plus how the invitations behave (docs/surveys.md, Options)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    expires_days = forms.IntegerField(
+        label=_("Links expire after (days)"), min_value=1, max_value=365, initial=30
+    )
+    reminder_after_days = forms.IntegerField(
+        label=_("Remind non-respondents after (days)"), min_value=1, max_value=90, initial=3
+    )
+    max_reminders = forms.IntegerField(
+        label=_("At most this many reminders"),
+        min_value=0,
+        max_value=10,
+        initial=0,
+        help_text=_("0: no reminders."),
+    )
+
+    def options(self) -> dict:
+        data = self.cleaned_data
+        options = {"expires_days": data["expires_days"]}
+        if data["max_reminders"]:
+            options["max_reminders"] = data["max_reminders"]
+            options["reminder_after_days"] = data["reminder_after_days"]
+        return options

@@ -9,6 +9,7 @@ app_name = "surveys"
 urlpatterns = [
     path("", views.survey_list, name="list"),
     path("new/", views.survey_new, name="new"),
+    path("import/", views.survey_import, name="import"),
     path("<int:survey_id>/", views.survey_editor, name="editor"),
     path("<int:survey_id>/settings/", views.survey_settings, name="settings"),
     path("<int:survey_id>/status/", views.survey_status, name="status"),
@@ -39,6 +40,20 @@ urlpatterns = [
     ),
     path("<int:survey_id>/export/<str:format>/", views.survey_export, name="export"),
     path("<int:survey_id>/distributions/", views.survey_distributions, name="distributions"),
+    path("<int:survey_id>/distributions/add/", views.distribution_add, name="distribution_add"),
+    path("<int:survey_id>/distributions/qr/", views.qr_codes_add, name="qr_add"),
+    path("<int:survey_id>/distributions/qr/print/", views.qr_print, name="qr_print"),
+    path("<int:survey_id>/distributions/invite/", views.invitations_send, name="invite"),
+    path(
+        "<int:survey_id>/distributions/<int:distribution_id>/",
+        views.distribution_detail,
+        name="distribution",
+    ),
+    path(
+        "<int:survey_id>/distributions/<int:distribution_id>/send/",
+        views.distribution_send,
+        name="distribution_send",
+    ),
     path(
         "<int:survey_id>/distributions/<int:distribution_id>/qr.<str:format>",
         views.distribution_qr,

@@ -3,7 +3,9 @@ pages, questions, JSON), the preview, results, responses, exports and distributi
 
 Anyone with ``surveys.view_survey`` sees surveys; results, responses and exports need
 ``surveys.view_response``; changing anything needs ``surveys.change_survey`` (creating,
-``surveys.add_survey``). Every change of the definition goes through
+``surveys.add_survey``, also to import a file). Distributions are seen with
+``surveys.view_distribution`` (admin, cx_manager, analyst) and made and sent with
+``surveys.add_distribution`` (admin, cx_manager). Every change of the definition goes through
 ``actions.surveys.update_definition``, which validates it and makes a new version once the
 survey has responses.
 """
@@ -13,18 +15,27 @@ import tempfile
 from functools import wraps
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.text import get_valid_filename
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kesheng.core.errors import DomainError, FieldError, InvalidInput
 from kesheng.surveys import editing
+from kesheng.surveys.actions.distribution import (
+    create_distribution,
+    create_qr_distributions,
+    invite_segment,
+    send_invitations,
+    survey_title,
+)
 from kesheng.surveys.actions.settings import update_survey_settings
 from kesheng.surveys.actions.surveys import create_survey, set_survey_status, update_definition
 from kesheng.surveys.exports import FORMATS, export_responses, localized_text
@@ -32,15 +43,29 @@ from kesheng.surveys.forms import (
     PAGE_PROBLEM_FIELDS,
     QUESTION_TYPE_LABELS,
     DefinitionJsonForm,
+    InvitationForm,
     NewSurveyForm,
     PageForm,
+    QrCodesForm,
     QuestionForm,
     ResultsFilterForm,
+    SimpleDistributionForm,
+    SurveyImportForm,
     SurveySettingsForm,
     question_problem_field,
     translate_reason,
 )
-from kesheng.surveys.models import Survey, SurveyStatus
+from kesheng.surveys.importers import SurveyImportError, import_survey_file
+from kesheng.surveys.models import Distribution, DistributionKind, Survey, SurveyStatus
+from kesheng.surveys.queries.distribution import (
+    count_audience,
+    distribution_stats,
+    distribution_url,
+    list_qr_distributions,
+    list_survey_distributions,
+    qr_code,
+    widget_snippet,
+)
 from kesheng.surveys.queries.results import (
     get_response_detail,
     get_survey_results,
@@ -52,6 +77,8 @@ VIEW = "surveys.view_survey"
 VIEW_RESPONSES = "surveys.view_response"
 CHANGE = "surveys.change_survey"
 ADD = "surveys.add_survey"
+VIEW_DISTRIBUTION = "surveys.view_distribution"
+ADD_DISTRIBUTION = "surveys.add_distribution"
 EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -575,41 +602,280 @@ def survey_export(request: HttpRequest, survey: Survey, format: str) -> HttpResp
     )
 
 
-@staff_page(VIEW_RESPONSES)
+# --- import --------------------------------------------------------------------------------------
+
+
+@staff_page(ADD)
+def survey_import(request: HttpRequest) -> HttpResponse:
+    """Upload a SurveyJS or LimeSurvey file: a draft survey and the list of what could not be
+    carried over, or the reason the file cannot be imported (nothing saved)."""
+    form = SurveyImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        # import_survey_file reads a path and titles an untitled survey after the file's name.
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / (get_valid_filename(Path(upload.name).name) or "survey")
+            with path.open("wb") as handle:
+                for piece in upload.chunks():
+                    handle.write(piece)
+            try:
+                imported = import_survey_file(path, created_by=request.user)
+            except SurveyImportError as refused:
+                form.add_error(
+                    "file",
+                    _("The file cannot be imported: %(reason)s") % {"reason": refused.message},
+                )
+            else:
+                messages.success(request, _("Survey imported as a draft."))
+                return render(
+                    request,
+                    "surveys/staff/import_result.html",
+                    {"survey": imported.survey, "unmapped": imported.unmapped},
+                )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "surveys/staff/import.html", {"form": form}, status=status)
+
+
+# --- distribution ----------------------------------------------------------------------------
+
+
+def _distributions_url(survey: Survey, anchor: str = "") -> str:
+    url = reverse("surveys:distributions", args=[survey.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _distribute_page(
+    request: HttpRequest, survey: Survey, status: int = 200, **parts
+) -> HttpResponse:
+    """The distribute page: every distribution with its figures and, for those who may
+    distribute, the forms to make a link, QR codes, invitations or a widget."""
+    audience = parts.pop("audience", None)
+    rows = [
+        {"distribution": distribution, "stats": stats, "url": distribution_url(distribution)}
+        for distribution, stats in list_survey_distributions(survey.pk)
+    ]
+    context = {
+        "survey": survey,
+        "rows": rows,
+        "tab": "distributions",
+        "can_distribute": request.user.has_perm(ADD_DISTRIBUTION),
+        "is_open": survey.status == SurveyStatus.OPEN,
+        "sends_in_process": not settings.REDIS_URL,
+        "link_form": parts.pop("link_form", None)
+        or SimpleDistributionForm(initial={"kind": "link"}),
+        "widget_form": SimpleDistributionForm(initial={"kind": "widget"}),
+        "qr_form": parts.pop("qr_form", None) or QrCodesForm(),
+        "invitation_form": parts.pop("invitation_form", None) or InvitationForm(),
+        "audience": audience,
+    }
+    return render(request, "surveys/staff/distributions.html", context, status=status)
+
+
+# The refusals of the distribution actions a form can meet, in the user's language.
+DISTRIBUTION_REASONS = {
+    "open the survey before sending invitations": gettext_lazy(
+        "Open the survey (in the editor) before sending invitations."
+    ),
+    "choose at least one store or a touchpoint": gettext_lazy(
+        "Choose at least one store or a touchpoint."
+    ),
+    "give a filter (city, tag)": gettext_lazy("Give a city, a tag or both."),
+    "must be email or sms": gettext_lazy("Choose email or SMS."),
+}
+
+
+def _distribution_reason(reason) -> str:
+    return str(DISTRIBUTION_REASONS.get(str(reason), translate_reason(reason)))
+
+
+def _put_errors(form, refused: InvalidInput) -> None:
+    for error in refused.errors:
+        field = error.field if error.field in form.fields else None
+        form.add_error(field, _distribution_reason(error.reason))
+
+
+@staff_page(VIEW_DISTRIBUTION)
 @with_survey
 def survey_distributions(request: HttpRequest, survey: Survey) -> HttpResponse:
-    try:
-        from kesheng.surveys.queries.distribution import distribution_url, list_survey_distributions
-    except ImportError:  # distribution arrives separately; the tab then says so
-        rows, available = [], False
-    else:
-        rows = [
-            {"distribution": distribution, "stats": stats, "url": distribution_url(distribution)}
-            for distribution, stats in list_survey_distributions(survey.pk)
-        ]
-        available = True
-    return render(
-        request,
-        "surveys/staff/distributions.html",
-        {"survey": survey, "rows": rows, "available": available, "tab": "distributions"},
+    return _distribute_page(request, survey)
+
+
+@require_POST
+@staff_page(ADD_DISTRIBUTION)
+@with_survey
+def distribution_add(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """An anonymous link or a website widget."""
+    form = SimpleDistributionForm(request.POST)
+    if not form.is_valid():
+        return _distribute_page(request, survey, status=400, link_form=form)
+    distribution = create_distribution(
+        survey=survey,
+        kind=form.cleaned_data["kind"],
+        name=form.cleaned_data["name"],
+        created_by=request.user,
+    )
+    messages.success(request, _("Created “%(name)s”.") % {"name": distribution.name})
+    return redirect("surveys:distribution", survey.pk, distribution.pk)
+
+
+@require_POST
+@staff_page(ADD_DISTRIBUTION)
+@with_survey
+def qr_codes_add(request: HttpRequest, survey: Survey) -> HttpResponse:
+    form = QrCodesForm(request.POST)
+    if form.is_valid():
+        try:
+            distributions = create_qr_distributions(
+                survey=survey,
+                stores=list(form.cleaned_data["stores"]),
+                touchpoint=form.cleaned_data["touchpoint"],
+                created_by=request.user,
+            )
+        except InvalidInput as refused:
+            _put_errors(form, refused)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s QR code created.", "%(count)s QR codes created.", len(distributions)
+                )
+                % {"count": len(distributions)},
+            )
+            ids = ",".join(str(distribution.pk) for distribution in distributions)
+            return redirect(f"{reverse('surveys:qr_print', args=[survey.pk])}?ids={ids}")
+    return _distribute_page(request, survey, status=400, qr_form=form)
+
+
+@require_POST
+@staff_page(ADD_DISTRIBUTION)
+@with_survey
+def invitations_send(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """Invite the customers of a filter by email or SMS; the sending itself runs as a task."""
+    form = InvitationForm(request.POST)
+    if "count" in request.POST:
+        # Counting changes nothing: only the audience fields need to be right.
+        audience = None
+        if all(name not in form.errors for name in ("kind", "city", "tag", "__all__")):
+            audience = count_audience(
+                city=form.cleaned_data["city"],
+                tag=form.cleaned_data["tag"],
+                channel=form.cleaned_data["kind"],
+            )
+            form = InvitationForm(initial=request.POST.dict())
+        return _distribute_page(request, survey, invitation_form=form, audience=audience)
+    if form.is_valid():
+        try:
+            distribution, batch = invite_segment(
+                survey=survey,
+                kind=form.cleaned_data["kind"],
+                city=form.cleaned_data["city"],
+                tag=form.cleaned_data["tag"],
+                name=form.cleaned_data["name"],
+                options=form.options(),
+                created_by=request.user,
+            )
+        except InvalidInput as refused:
+            _put_errors(form, refused)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(created)s invitations are being sent; %(consent)s customers without "
+                    "consent and %(fatigue)s invited recently were left out."
+                )
+                % {
+                    "created": batch.created,
+                    "consent": batch.skipped_consent,
+                    "fatigue": batch.skipped_fatigue,
+                },
+            )
+            return redirect("surveys:distribution", survey.pk, distribution.pk)
+    return _distribute_page(request, survey, status=400, invitation_form=form)
+
+
+def _survey_distribution(survey: Survey, distribution_id: int):
+    return get_object_or_404(
+        Distribution.objects.select_related("survey", "store", "touchpoint"),
+        pk=distribution_id,
+        survey=survey,
     )
 
 
-@staff_page(VIEW_RESPONSES)
+@staff_page(VIEW_DISTRIBUTION)
+@with_survey
+def distribution_detail(request: HttpRequest, survey: Survey, distribution_id: int) -> HttpResponse:
+    distribution = _survey_distribution(survey, distribution_id)
+    sends = distribution.kind in (DistributionKind.EMAIL, DistributionKind.SMS)
+    return render(
+        request,
+        "surveys/staff/distribution_detail.html",
+        {
+            "survey": survey,
+            "distribution": distribution,
+            "stats": distribution_stats([distribution.pk])[distribution.pk],
+            "url": distribution_url(distribution),
+            "snippet": widget_snippet(distribution)
+            if distribution.kind == DistributionKind.WIDGET
+            else "",
+            "sends": sends,
+            "can_distribute": request.user.has_perm(ADD_DISTRIBUTION),
+            "tab": "distributions",
+        },
+    )
+
+
+@require_POST
+@staff_page(ADD_DISTRIBUTION)
+@with_survey
+def distribution_send(request: HttpRequest, survey: Survey, distribution_id: int) -> HttpResponse:
+    """Send the invitations still pending (after opening the survey, or a broker outage)."""
+    distribution = _survey_distribution(survey, distribution_id)
+    try:
+        send_invitations(distribution=distribution)
+    except InvalidInput as refused:
+        for error in refused.errors:
+            messages.error(request, _distribution_reason(error.reason))
+    else:
+        messages.success(request, _("The pending invitations are being sent."))
+    return redirect("surveys:distribution", survey.pk, distribution.pk)
+
+
+@staff_page(VIEW_DISTRIBUTION)
+@with_survey
+def qr_print(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """A printable sheet: each QR code with its store (or touchpoint) and the survey title;
+    ``?ids=1,2`` prints only those."""
+    ids = None
+    if request.GET.get("ids"):
+        ids = [int(part) for part in request.GET["ids"].split(",") if part.strip().isdigit()]
+    language = _language()
+    codes = [
+        {
+            "distribution": distribution,
+            "place": distribution.store or distribution.touchpoint or distribution.name,
+            "url": distribution_url(distribution),
+        }
+        for distribution in list_qr_distributions(survey.pk, ids)
+    ]
+    return render(
+        request,
+        "surveys/staff/qr_print.html",
+        {"survey": survey, "codes": codes, "survey_title": survey_title(survey, language)},
+    )
+
+
+@staff_page(VIEW_DISTRIBUTION)
 @with_survey
 def distribution_qr(
     request: HttpRequest, survey: Survey, distribution_id: int, format: str
 ) -> HttpResponse:
-    from kesheng.surveys.models import Distribution
-
+    """The QR code as a PNG or SVG download (``?inline=1``: shown, for the print sheet)."""
     if format not in ("png", "svg"):
         raise Http404(format)
-    distribution = get_object_or_404(Distribution, pk=distribution_id, survey=survey)
-    try:
-        from kesheng.surveys.queries.distribution import qr_code
-    except ImportError:
-        raise Http404 from None
+    distribution = _survey_distribution(survey, distribution_id)
     content_type = "image/png" if format == "png" else "image/svg+xml"
     response = HttpResponse(qr_code(distribution, format), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{distribution.key}.{format}"'
+    if not request.GET.get("inline"):
+        name = get_valid_filename(f"{survey.slug}-{distribution.key}.{format}")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

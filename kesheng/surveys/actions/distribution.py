@@ -756,3 +756,77 @@ def send_incentive(payload: dict) -> None:
             language=language,
             idempotency_key=f"surveys.incentive:{response.pk}",
         )
+
+
+# --- what the staff pages do in one step ---------------------------------------------------------
+
+
+def create_qr_distributions(
+    *, survey: Survey, stores: list, touchpoint=None, created_by=None
+) -> list[Distribution]:
+    """One ``qr`` distribution per store (each carrying the touchpoint too, when given), or a
+    single one for the touchpoint when no store is given, all in one transaction: print one code
+    per place and each response says where it came from. Emits ``distribution.created`` each."""
+    if not stores and touchpoint is None:
+        raise InvalidInput([FieldError("stores", "choose at least one store or a touchpoint")])
+    with transaction.atomic():
+        if not stores:
+            name = str(DistributionKind.QR.label) + f" · {touchpoint.name}"
+            return [
+                create_distribution(
+                    survey=survey,
+                    kind=DistributionKind.QR,
+                    name=name,
+                    touchpoint=touchpoint,
+                    created_by=created_by,
+                )
+            ]
+        return [
+            create_distribution(
+                survey=survey,
+                kind=DistributionKind.QR,
+                store=store,
+                touchpoint=touchpoint,
+                created_by=created_by,
+            )
+            for store in stores
+        ]
+
+
+def invite_segment(
+    *,
+    survey: Survey,
+    kind: str,
+    city: str = "",
+    tag: str = "",
+    name: str = "",
+    options: dict | None = None,
+    created_by=None,
+    now: datetime | None = None,
+) -> tuple[Distribution, InvitationBatch]:
+    """Invite the customers a filter selects (``city`` and/or ``tag``, as in the customer list)
+    by email or SMS in one step: create the distribution with its ``options`` (expiry,
+    reminders), create the invitations (fatigue and consent apply) and enqueue the sending
+    (``send_invitations``), all or nothing. Raises InvalidInput for a survey that is not open,
+    a kind that does not send, no filter, or bad options. Emits ``distribution.created`` and
+    ``invitations.created``."""
+    errors = []
+    if kind not in SENDING_KINDS:
+        errors.append(FieldError("kind", "must be email or sms"))
+    if survey.status != SurveyStatus.OPEN:
+        errors.append(FieldError("survey", "open the survey before sending invitations"))
+    if not city.strip() and not tag.strip():
+        errors.append(FieldError("customers", "give a filter (city, tag)"))
+    if errors:
+        raise InvalidInput(errors)
+    options = dict(options or {})
+    with transaction.atomic():
+        distribution = create_distribution(
+            survey=survey, kind=kind, name=name, options=options, created_by=created_by
+        )
+        batch = create_invitations(
+            distribution=distribution, city=city.strip(), tag=tag.strip(), now=now
+        )
+        if batch.created:
+            send_invitations(distribution=distribution)
+    return distribution, batch

@@ -8,6 +8,9 @@ from urllib.parse import urlencode
 import segno
 from django.db.models import Count, Q
 
+from kesheng.customers.queries import list_customers
+from kesheng.messaging.consent import allowed_customers
+from kesheng.messaging.models import MessagePurpose
 from kesheng.messaging.unsubscribe import public_url
 from kesheng.surveys.models import (
     Distribution,
@@ -136,3 +139,39 @@ def list_survey_distributions(survey_id: int) -> list[tuple[Distribution, Distri
     )
     stats = distribution_stats([distribution.pk for distribution in distributions])
     return [(distribution, stats[distribution.pk]) for distribution in distributions]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who an invitation to a filter would reach before fatigue: ``matching`` customers, of
+    whom ``with_consent`` may be sent a survey on the channel."""
+
+    matching: int
+    with_consent: int
+
+
+def count_audience(*, city: str = "", tag: str = "", channel: str) -> Audience:
+    """How many customers the filter (``city``, ``tag``, as in the customer list) selects and
+    how many of them consented to surveys on ``channel`` (two queries, plus one per 900
+    customers for consent)."""
+    if not city.strip() and not tag.strip():
+        return Audience(matching=0, with_consent=0)
+    pks = list(
+        list_customers(city=city.strip(), tag=tag.strip())
+        .order_by()
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    allowed = allowed_customers(pks, channel=channel, purpose=MessagePurpose.SURVEYS)
+    return Audience(matching=len(pks), with_consent=len(allowed))
+
+
+def list_qr_distributions(survey_id: int, distribution_ids: list[int] | None = None):
+    """The survey's QR-code distributions to print (all, or those with the given ids), in the
+    order of their store code, then creation."""
+    distributions = Distribution.objects.filter(survey_id=survey_id, kind="qr").select_related(
+        "survey__current_version", "store", "touchpoint"
+    )
+    if distribution_ids is not None:
+        distributions = distributions.filter(pk__in=distribution_ids)
+    return list(distributions.order_by("store__code", "created_at", "pk"))
