@@ -4,7 +4,15 @@ Run it from the repository root (PostgreSQL must answer; trust or password in th
 
     .venv/bin/python bench/respond.py                    # 20 s per phase, 4 client threads
     .venv/bin/python bench/respond.py --seconds 30 --threads 8 --workers 2
-    .venv/bin/python bench/respond.py --redis-url redis://127.0.0.1:6379/13
+    .venv/bin/python bench/respond.py --in-process-events   # the embedded set-up's dispatch
+
+By default it measures the production shape (docs/deploy.md: PostgreSQL, gunicorn, Celery
+workers on Redis): the web processes get ``REDIS_URL`` (``--redis-url``, by default database 13
+of the local Redis, which must be empty and is emptied afterwards), so completing a response
+stores its outbox event and queues it for a worker, as in production; no worker runs during
+the bench (a worker's work is not the web tier's, and it would take the CPUs from both sides
+alike). ``--in-process-events`` runs the subscribers in the request instead, as the embedded
+set-up without Redis does.
 
 It prepares its own PostgreSQL database (``--database-url``, by default ``kesheng_bench`` on
 127.0.0.1, created when missing), migrates it, creates a 10-question survey on three pages
@@ -19,8 +27,9 @@ alternating rounds so that a change in the machine's load falls on both:
 1. respondents: each thread answers the survey again and again the way a browser does: GET
    ``/s/<slug>/``, POST page 1 with the CSRF token from the cookie, POST page 2, POST page 3
    (which completes the response and shows the thank-you page). Every answer is checked
-   (status 200, the expected next page). Completing runs everything the product runs: the
-   page checks, the skip rules, the value rows, the outbox event and its in-process dispatch;
+   (status 200, the expected next page). Completing runs everything the web process runs: the
+   page checks, the skip rules, the value rows, the outbox event and queueing it (or, with
+   ``--in-process-events``, its dispatch);
 2. the baseline: the same threads POST to the bare view as fast as they can.
 
 It prints responses per second, page requests per second and the p50/p99 latency of every
@@ -45,6 +54,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kesheng_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 USER_AGENT = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40 NetType/WIFI Language/zh_CN"
@@ -135,11 +145,19 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument(
         "--redis-url",
-        help="queue the completion events on this Redis database instead of dispatching them "
-        "in the request (the production set-up; no worker runs, and the database, which must "
-        "be empty, is emptied afterwards), e.g. redis://127.0.0.1:6379/13",
+        default=DEFAULT_REDIS_URL,
+        help="queue the completion events on this Redis database, as production does (no "
+        "worker runs; the database must be empty and is emptied afterwards) "
+        f"({DEFAULT_REDIS_URL})",
+    )
+    parser.add_argument(
+        "--in-process-events",
+        action="store_true",
+        help="no Redis: dispatch the completion events in the request (the embedded set-up)",
     )
     arguments = parser.parse_args()
+    if arguments.in_process_events:
+        arguments.redis_url = ""
     if arguments.redis_url:
         check_redis_empty(arguments.redis_url)
 
