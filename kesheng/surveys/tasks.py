@@ -1,9 +1,14 @@
 """Celery entry points of surveys: thin, idempotent, named ``kesheng.surveys.<task>``, each with
 a time limit, each calling one action."""
 
+import logging
+import threading
 import time
 
 from celery import shared_task
+from django.db import connection, connections
+
+logger = logging.getLogger(__name__)
 
 # One run of send_invitations works this long, then hands the rest to a fresh task, so a large
 # distribution never meets the time limit and other work gets a turn.
@@ -36,6 +41,40 @@ def send_invitations_task(self, distribution_id: int) -> int:
         if time.monotonic() - started > SEND_BUDGET_SECONDS and not self.request.is_eager:
             send_invitations_task.delay(distribution_id)
             return handled
+
+
+BACKGROUND_THREAD_PREFIX = "kesheng-send-invitations-"
+
+
+def start_sending_invitations(distribution_id: int) -> None:
+    """Start sending a distribution's pending invitations without holding up the caller.
+
+    With a broker (``REDIS_URL``) this enqueues the task for a worker. In-process (eager)
+    mode, ``.delay()`` would run the whole send inside the web request (about 25 s per 1,000
+    emails), so the task runs in a background thread of this process instead, named
+    ``kesheng-send-invitations-<id>``; a send cut short by a restart leaves the rest pending
+    ("Send the pending invitations" resumes it). It runs inline only while the invitations are
+    not committed yet (a caller inside a transaction, as in tests), since a thread's own
+    database connection could not see them."""
+    if not send_invitations_task.app.conf.task_always_eager or connection.in_atomic_block:
+        send_invitations_task.delay(distribution_id)
+        return
+    thread = threading.Thread(
+        target=_send_in_background,
+        args=(distribution_id,),
+        name=f"{BACKGROUND_THREAD_PREFIX}{distribution_id}",
+        daemon=True,
+    )
+    thread.start()
+
+
+def _send_in_background(distribution_id: int) -> None:
+    try:
+        send_invitations_task.apply(args=(distribution_id,), throw=True)
+    except Exception:  # nobody waits for this thread: say what went wrong in the log
+        logger.exception("sending the invitations of distribution %s failed", distribution_id)
+    finally:
+        connections.close_all()  # this thread's connections, which Django would not close
 
 
 @shared_task(

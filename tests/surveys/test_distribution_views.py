@@ -4,6 +4,7 @@ server), the widget, statistics, and who may do what."""
 
 import re
 import struct
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.urls import reverse
 from kesheng.commerce.actions import save_store
 from kesheng.surveys.actions.surveys import create_survey
 from kesheng.surveys.models import Distribution, Invitation, Survey
+from kesheng.surveys.tasks import BACKGROUND_THREAD_PREFIX
 from tests.messaging.smtp import running_smtp_server, text_part
 from tests.staff_fixtures import create_staff_user
 
@@ -335,6 +337,52 @@ def test_email_invitations_to_a_city_reach_a_real_smtp_server_personalised(
     page = detail.content.decode()
     assert 'data-stat="response_rate">0%' in page
     assert "Reminders to non-respondents after 5 days, at most 2." in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_send_runs_in_a_background_thread_after_the_request(
+    manager, survey, shanghai_customers, settings, monkeypatch
+):
+    from kesheng.surveys import tasks
+
+    # The thread waits for the gate, so the test sees the request finish before any sending.
+    gate, send = threading.Event(), tasks._send_in_background
+    monkeypatch.setattr(tasks, "_send_in_background", lambda pk: (gate.wait(timeout=30), send(pk)))
+    with running_smtp_server(settings) as smtp:
+        response = manager.post(
+            url("invite", survey.pk),
+            {
+                "send": "1",
+                "kind": "email",
+                "city": "上海",
+                "expires_days": "30",
+                "reminder_after_days": "3",
+                "max_reminders": "0",
+            },
+        )
+        assert response.status_code == 302
+        distribution = Distribution.objects.get()
+        senders = [
+            thread
+            for thread in threading.enumerate()
+            if thread.name == f"{BACKGROUND_THREAD_PREFIX}{distribution.pk}"
+        ]
+        assert len(senders) == 1
+        assert smtp.messages == []
+        assert set(Invitation.objects.values_list("status", flat=True)) == {
+            "pending",
+            "skipped_consent",
+        }
+        gate.set()
+        senders[0].join(timeout=60)
+        assert not senders[0].is_alive()
+
+    assert sorted(message["To"] for message in smtp.messages) == [
+        "c1@example.com",
+        "c2@example.com",
+    ]
+    statuses = dict(Invitation.objects.values_list("customer__customer_id", "status"))
+    assert statuses == {"C1": "delivered", "C2": "delivered", "C3": "skipped_consent"}
 
 
 def test_invitations_to_a_draft_survey_are_refused_and_nothing_is_written(

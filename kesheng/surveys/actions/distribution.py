@@ -435,7 +435,8 @@ def send_invitation_batch(
 def send_invitations(*, distribution: Distribution) -> None:
     """Send the distribution's pending invitations in the background: enqueues the task
     ``kesheng.surveys.send_invitations`` after commit, which sends in chunks, so 10,000
-    invitations never hold up a web request."""
+    invitations never hold up a web request (without a broker the task runs in a background
+    thread: ``tasks.start_sending_invitations``)."""
     if distribution.kind not in SENDING_KINDS:
         raise InvalidInput(
             [FieldError("distribution", "only email and SMS distributions send invitations")]
@@ -444,9 +445,9 @@ def send_invitations(*, distribution: Distribution) -> None:
         raise InvalidInput([FieldError("survey", "open the survey before sending invitations")])
 
     def enqueue() -> None:
-        from kesheng.surveys.tasks import send_invitations_task
+        from kesheng.surveys.tasks import start_sending_invitations
 
-        send_invitations_task.delay(distribution.pk)
+        start_sending_invitations(distribution.pk)
 
     transaction.on_commit(enqueue)
 
