@@ -403,7 +403,13 @@ def _post(request: HttpRequest, visit: _Visit, language: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_link(request: HttpRequest, slug: str) -> HttpResponse:
     form_key = request.POST.get("key", "") if request.method == "POST" else ""
-    response = get_response_by_link(slug=slug, resume_key=form_key) if form_key else None
+    # Only a key of the shape we hand out is looked up (a NUL in it would be a 500 on
+    # PostgreSQL); any other is treated as no key, as ``_find_response`` does.
+    response = (
+        get_response_by_link(slug=slug, resume_key=form_key)
+        if form_key and _RESUME_KEY.match(form_key)
+        else None
+    )
     if response is not None:
         survey = response.survey
     else:
