@@ -6,10 +6,13 @@ Form fields are named ``q.<question>`` (plus ``q.<question>.<row>`` for a matrix
 specify"), so a question name can never clash with the form's own fields.
 """
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template.loader import get_template
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -61,6 +64,36 @@ class ShownQuestion:
     input_type: str = "text"
 
 
+QUESTION_TEMPLATE = "surveys/public/question.html"
+# Drawn questions kept per process; a page of ten questions is a few kilobytes.
+QUESTION_HTML_CACHE_SIZE = 2048
+_question_html: dict[tuple[str, str], str] = {}
+_question_html_lock = threading.Lock()
+
+
+def question_html(question: ShownQuestion) -> str:
+    """The question drawn by ``QUESTION_TEMPLATE`` in the active language.
+
+    The template is the most expensive part of a respondent page (a scale is a dozen inputs),
+    and the same question is drawn the same way for most respondents (same language, nothing
+    checked yet, or the same choice checked), so the HTML is memoised per process on
+    everything the template reads: the language and the whole drawn question. A question with
+    text the respondent typed is drawn afresh and never kept (no answers held in memory).
+    """
+    if question.text or question.other_text:
+        return get_template(QUESTION_TEMPLATE).render({"question": question})
+    key = (translation.get_language() or "", repr(question))
+    html = _question_html.get(key)
+    if html is None:
+        html = get_template(QUESTION_TEMPLATE).render({"question": question})
+        with _question_html_lock:
+            if len(_question_html) >= QUESTION_HTML_CACHE_SIZE:
+                # Oldest first out: dicts keep insertion order.
+                del _question_html[next(iter(_question_html))]
+            _question_html[key] = html
+    return html
+
+
 @dataclass
 class ShownPage:
     name: str
@@ -70,6 +103,10 @@ class ShownPage:
     progress_percent: int
     is_first: bool
     show_progress: bool
+
+    @property
+    def questions_html(self) -> list[str]:
+        return [question_html(question) for question in self.questions]
 
 
 def _likert_labels(points: int) -> list[str]:
