@@ -11,7 +11,6 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kesheng.accounts.models import Role
 from kesheng.commerce.actions import prepare_orders, save_product, save_store, write_orders
@@ -310,7 +309,8 @@ def _save_surveys(data, *, seed: int, now: datetime) -> tuple[int, int]:
 
 
 def _create_distributions(survey, key, stores, channels, touchpoints, created_by) -> dict:
-    """The demo's ways of reaching people, by the names the survey generator uses."""
+    """The demo's ways of reaching people, by the names the survey generator uses. Their names
+    are demo content in the chain's language, like its store and product names."""
     made = {}
     if key == "store_visit" or key == "xvoc_supermarket":
         for code, store in stores.items():
@@ -327,7 +327,7 @@ def _create_distributions(survey, key, stores, channels, touchpoints, created_by
             made[f"email:{wave}"] = create_distribution(
                 survey=survey,
                 kind=DistributionKind.EMAIL,
-                name=_("Quarterly NPS email, wave %(wave)d") % {"wave": wave + 1},
+                name=f"NPS 季度邮件 · 第 {wave + 1} 波",
                 channel=channels["email"],
                 touchpoint=touchpoints["email_campaign"],
                 options={"expires_days": 30},
@@ -337,21 +337,21 @@ def _create_distributions(survey, key, stores, channels, touchpoints, created_by
         made["widget"] = create_distribution(
             survey=survey,
             kind=DistributionKind.WIDGET,
-            name=_("After-order widget (web shop, app, mini program)"),
+            name="下单后弹窗（网上商城、App、小程序）",
             created_by=created_by,
         )
     elif key == "ces_service_case":
         made["service"] = create_distribution(
             survey=survey,
             kind=DistributionKind.LINK,
-            name=_("Link sent when a service case closes"),
+            name="服务工单关闭后发送的链接",
             created_by=created_by,
         )
     else:
         made["link"] = create_distribution(
             survey=survey,
             kind=DistributionKind.LINK,
-            name=_("Anonymous link in the web shop footer"),
+            name="网上商城页脚的匿名链接",
             channel=channels["web"],
             touchpoint=touchpoints["web_browse"],
             created_by=created_by,

@@ -19,8 +19,8 @@ from kesheng.demo.catalogue import BRAND_EN, BRAND_ZH
 class Command(BaseCommand):
     help = _(
         "Load a demo data set: a fictional retail chain with stores in several cities, about "
-        "5,000 customers, two years of orders and touchpoint events, and six open surveys with "
-        "two years of responses. Running it again adds nothing; ids are derived from the seed."
+        "5,000 customers and two years of orders and touchpoint events. Running it again adds "
+        "nothing; ids are derived from the seed."
     )
 
     def add_arguments(self, parser):
@@ -89,8 +89,7 @@ class Command(BaseCommand):
             _(
                 "Demo data for %(brand_zh)s (%(brand_en)s) loaded in %(seconds).1f s: "
                 "%(customers)d new customers, %(orders)d new orders, %(events)d new events, "
-                "%(stores)d stores, %(products)d products, %(surveys)d new surveys with "
-                "%(responses)d responses."
+                "%(stores)d stores, %(products)d products."
             )
             % {
                 "brand_zh": BRAND_ZH,
@@ -101,9 +100,11 @@ class Command(BaseCommand):
                 "events": summary.events_created,
                 "stores": summary.stores,
                 "products": summary.products,
-                "surveys": summary.surveys_created,
-                "responses": summary.responses_created,
             }
+        )
+        self.stdout.write(
+            _("Surveys: %(surveys)d new, with %(responses)d responses (history: nothing was sent).")
+            % {"surveys": summary.surveys_created, "responses": summary.responses_created}
         )
         self.stdout.write(
             _("Staff logins (password for all: %(password)s):")
