@@ -254,6 +254,12 @@ def test_console_script_exits_2_on_a_bad_file_and_keeps_the_database(tmp_path):
     assert helped.returncode == 0
     assert "--skip-invalid" in helped.stdout
     assert "{customers,events,orders}" in helped.stdout
+    assert "check every row and report what the import would do" in helped.stdout
+    environment["LANGUAGE_CODE"] = "zh-hans"
+    chinese = kesheng_run("import", "--help").stdout
+    assert "检查每一行并报告导入将做什么，不写入任何数据" in chinese
+    assert "check every row" not in chinese
+    assert "提供网页界面和 API" in kesheng_run("serve", "--help").stdout
 
 
 def test_refusal_with_json_gives_the_problems_as_json_too(db, recorder, tmp_path):
