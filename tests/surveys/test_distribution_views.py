@@ -339,7 +339,7 @@ def test_email_invitations_to_a_city_reach_a_real_smtp_server_personalised(
     assert "Reminders to non-respondents after 5 days, at most 2." in page
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_a_broker_the_send_runs_in_a_background_thread_after_the_request(
     manager, survey, shanghai_customers, settings, monkeypatch
 ):
