@@ -103,10 +103,17 @@ def load_invitation_history(
             )
             for row in created:
                 row.pk = by_token[row.token]
-        # created_at is auto_now_add: put it back to when the invitation was made.
+        # created_at is auto_now_add: put it back to when the invitation was made, with one
+        # UPDATE per distinct moment (a wave shares one) rather than a CASE per row.
+        by_moment: dict[datetime, list[int]] = {}
         for row in created:
             row.created_at = row.expires_at - expiry
-        Invitation.objects.bulk_update(created, ["created_at"], batch_size=BATCH_SIZE)
+            by_moment.setdefault(row.created_at, []).append(row.pk)
+        for moment, row_pks in by_moment.items():
+            for start in range(0, len(row_pks), BATCH_SIZE):
+                Invitation.objects.filter(pk__in=row_pks[start : start + BATCH_SIZE]).update(
+                    created_at=moment
+                )
         emit(
             "invitations.imported",
             {
