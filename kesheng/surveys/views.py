@@ -11,6 +11,7 @@ survey has responses.
 """
 
 import json
+import re
 import tempfile
 from functools import wraps
 from pathlib import Path
@@ -847,7 +848,9 @@ def qr_print(request: HttpRequest, survey: Survey) -> HttpResponse:
     ``?ids=1,2`` prints only those."""
     ids = None
     if request.GET.get("ids"):
-        ids = [int(part) for part in request.GET["ids"].split(",") if part.strip().isdigit()]
+        # Only what can be an id (at most 18 digits fits any database's integer).
+        parts = (part.strip() for part in request.GET["ids"].split(","))
+        ids = [int(part) for part in parts if re.fullmatch(r"[0-9]{1,18}", part)]
     language = _language()
     codes = [
         {

@@ -466,3 +466,33 @@ def test_a_distribution_of_another_survey_is_not_found(manager, survey, stores):
     foreign = create_distribution(survey=other, kind="link")
     assert manager.get(url("distribution", survey.pk, foreign.pk)).status_code == 404
     assert manager.get(url("distribution_qr", survey.pk, foreign.pk, "png")).status_code == 404
+
+
+def test_the_print_sheet_ignores_ids_that_are_not_its_codes(manager, survey, stores):
+    manager.post(url("qr_add", survey.pk), {"stores": [stores[0].pk]})
+    response = manager.get(url("qr_print", survey.pk) + "?ids=abc,99999999999999999999999,-1")
+    assert response.status_code == 200
+    assert response.context["codes"] == []
+    everything = manager.get(url("qr_print", survey.pk))
+    assert len(everything.context["codes"]) == 1
+
+
+def test_the_distributions_page_reads_a_fixed_number_of_queries(manager, survey, stores):
+    from kesheng.surveys.actions.distribution import create_distribution
+
+    create_distribution(survey=survey, kind="link")
+    manager.get(url("distributions", survey.pk))  # sessions and permissions cached
+
+    def count_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert manager.get(url("distributions", survey.pk)).status_code == 200
+        return len(queries)
+
+    few = count_queries()
+    for store in stores:
+        create_distribution(survey=survey, kind="qr", store=store)
+        create_distribution(survey=survey, kind="email")
+    assert count_queries() == few
