@@ -62,6 +62,8 @@ class ShownQuestion:
     min_label: str = ""
     max_label: str = ""
     input_type: str = "text"
+    # Its texts pipe in answers ("{question}"): drawn afresh each time, never memoised.
+    piped: bool = False
 
 
 QUESTION_TEMPLATE = "surveys/public/question.html"
@@ -80,7 +82,7 @@ def question_html(question: ShownQuestion) -> str:
     everything the template reads: the language and the whole drawn question. A question with
     text the respondent typed is drawn afresh and never kept (no answers held in memory).
     """
-    if question.text or question.other_text:
+    if question.text or question.other_text or question.piped:
         return get_template(QUESTION_TEMPLATE).render({"question": question})
     key = (translation.get_language() or "", repr(question))
     html = _question_html.get(key)
@@ -137,6 +139,17 @@ def _end_labels(question_type: str) -> tuple[str, str]:
     if question_type == "ces":
         return _("Very difficult"), _("Very easy")
     return "", ""
+
+
+def _mentions_piping(value: Any) -> bool:
+    """Whether any text of a question definition has a ``{...}`` placeholder."""
+    if isinstance(value, str):
+        return "{" in value
+    if isinstance(value, dict):
+        return any(_mentions_piping(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions_piping(item) for item in value)
+    return False
 
 
 class PageRenderer:
@@ -210,6 +223,7 @@ class PageRenderer:
             required=bool(question.get("required")),
             widget=kind,
             error=translated(error) if error else "",
+            piped=_mentions_piping(question),
         )
         if kind in CHOICE_TYPES:
             self._fill_choices(shown, question, value)

@@ -446,3 +446,22 @@ def test_a_value_that_cannot_be_read_is_named_and_kept_in_the_form(browser, make
     html = page.content.decode()
     assert 'id="e-age">must be a number' in html
     assert Response.objects.count() == 0
+
+
+def test_a_key_with_a_nul_character_starts_a_response_of_its_own(browser, survey):
+    page = browser.get(LINK)
+    data = {"key": "\x00" + form_key(page), "page": "p1", "action": "next"}
+    page = browser.post(LINK, {**data, "q.nps": "6", "q.visit": "buy"})
+    assert page.status_code == 200
+    assert shown_page(page) == "p2"
+    assert Response.objects.count() == 1
+    assert "\x00" not in Response.objects.get().resume_key
+
+
+def test_a_second_visitor_sees_nothing_the_first_one_chose(browser, survey):
+    first = browser.get(f"{LINK}?lang=en")
+    first = send(browser, f"{LINK}?lang=en", first, {"visit": "buy"})
+    assert 'value="buy" checked' in first.content.decode()
+    second = Client(HTTP_USER_AGENT=PHONE).get(f"{LINK}?lang=en").content.decode()
+    assert 'value="buy" checked' not in second
+    assert 'class="sv-error"' not in second
