@@ -19,7 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -615,7 +615,11 @@ def survey_import(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         # import_survey_file reads a path and titles an untitled survey after the file's name.
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / (get_valid_filename(Path(upload.name).name) or "survey")
+            try:
+                name = get_valid_filename(Path(upload.name).name)
+            except SuspiciousFileOperation:  # a name of dots or symbols only
+                name = "survey"
+            path = Path(folder) / name
             with path.open("wb") as handle:
                 for piece in upload.chunks():
                     handle.write(piece)

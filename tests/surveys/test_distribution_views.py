@@ -157,6 +157,13 @@ def test_a_bad_file_shows_its_reason_and_saves_nothing(manager, content, reason)
     assert Survey.objects.count() == 0
 
 
+def test_an_untitled_survey_is_named_after_its_file(manager):
+    content = b'{"pages": [{"elements": [{"type": "rating", "name": "score"}]}]}'
+    response = manager.post(url("import"), {"file": SimpleUploadedFile("门店调查.json", content)})
+    assert response.status_code == 200
+    assert response.context["survey"].title == "门店调查"
+
+
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(manager, monkeypatch):
     from kesheng.surveys import forms
 
