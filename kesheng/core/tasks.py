@@ -17,6 +17,8 @@ from django.utils import timezone
     max_retries=8,
     time_limit=120,
     soft_time_limit=100,
+    # Nobody reads the result; storing it would make every caller wait on a result channel.
+    ignore_result=True,
 )
 def dispatch_domain_event(event_id: int) -> bool:
     from kesheng.core.events import dispatch
