@@ -84,7 +84,7 @@ def test_ping_runs_on_a_worker_through_redis(redis_worker):
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_domain_event_is_dispatched_by_a_worker_through_redis(redis_worker):
     received: list[dict] = []
 
