@@ -28,8 +28,12 @@ echo "== tests on SQLite"
 echo "== tests on PostgreSQL ($POSTGRES_URL)"
 if "$BIN/python" -c "
 import sys, psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 try:
-    psycopg.connect('$POSTGRES_URL'.replace('/kesheng', '/postgres'), connect_timeout=3).close()
+    # The test database does not exist yet: ask the server's maintenance database instead.
+    server = conninfo_to_dict('$POSTGRES_URL')
+    server['dbname'] = 'postgres'
+    psycopg.connect(make_conninfo(**server), connect_timeout=3).close()
 except Exception as error:
     print(error, file=sys.stderr); sys.exit(1)
 "; then
