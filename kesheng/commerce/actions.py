@@ -18,8 +18,8 @@ from kesheng.core.ingest import (
     IngestResult,
     Prepared,
     Rejection,
-    existing_values,
     insert_ignoring_duplicates,
+    split_new_and_duplicates,
 )
 from kesheng.core.parsing import MAX_AMOUNT, parse_amount, parse_currency, parse_datetime
 from kesheng.customers.queries import map_customer_ids
@@ -263,6 +263,10 @@ def prepare_orders(items: list[Any], *, first_index: int = 0) -> Prepared[OrderI
     return prepared
 
 
+def _order_id_of(order: OrderInput) -> str:
+    return order.order_id
+
+
 def write_orders(
     prepared: Prepared[OrderInput], *, emit_each: bool = True, fast: bool = False
 ) -> IngestResult:
@@ -274,18 +278,10 @@ def write_orders(
     """
     references: OrderReferences = prepared.context
     result = IngestResult(rejected=list(prepared.rejected))
-    seen: set[str] = set()
-    unique_orders: list[OrderInput] = []
-    for _, order in prepared.valid:
-        if order.order_id in seen:
-            result.duplicates += 1
-            continue
-        seen.add(order.order_id)
-        unique_orders.append(order)
     with transaction.atomic():
-        already = existing_values(Order, "order_id", seen)
-        result.duplicates += len(already)
-        new_orders = [order for order in unique_orders if order.order_id not in already]
+        new_orders, result.duplicates = split_new_and_duplicates(
+            (order for _, order in prepared.valid), _order_id_of, Order, "order_id"
+        )
         stores = dict(references.stores)
         wanted_new_stores = {order.store for order in new_orders if order.store} - set(stores)
         if wanted_new_stores:

@@ -7,7 +7,7 @@ database unchanged.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -56,6 +56,28 @@ class IngestResult:
 def chunked(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def split_new_and_duplicates(
+    items: Iterable[T], key_of: Callable[[T], str], model: type[models.Model], field_name: str
+) -> tuple[list[T], int]:
+    """The items whose key is new, in order, and how many were duplicates: repeated within the
+    batch, or already stored in ``model.field_name``. Call it inside the write's transaction so
+    the answer holds for the insert that follows."""
+    seen: set[str] = set()
+    first_of_each: list[T] = []
+    duplicates = 0
+    for item in items:
+        key = key_of(item)
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        first_of_each.append(item)
+    already = existing_values(model, field_name, seen)
+    return [item for item in first_of_each if key_of(item) not in already], duplicates + len(
+        already
+    )
 
 
 def existing_values(model: type[models.Model], field_name: str, values: Iterable[str]) -> set:

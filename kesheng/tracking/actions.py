@@ -16,8 +16,8 @@ from kesheng.core.ingest import (
     IngestResult,
     Prepared,
     Rejection,
-    existing_values,
     insert_ignoring_duplicates,
+    split_new_and_duplicates,
 )
 from kesheng.core.parsing import parse_datetime
 from kesheng.customers.queries import map_customer_ids
@@ -185,6 +185,10 @@ def _reference_problem(event: EventInput, references: EventReferences) -> tuple[
     return None
 
 
+def _event_id_of(event: EventInput) -> str:
+    return event.event_id
+
+
 def write_events(prepared: Prepared[EventInput], *, fast: bool = False) -> IngestResult:
     """Insert the prepared events; the ones whose event_id exists already count as duplicates.
 
@@ -193,18 +197,10 @@ def write_events(prepared: Prepared[EventInput], *, fast: bool = False) -> Inges
     """
     references: EventReferences = prepared.context
     result = IngestResult(rejected=list(prepared.rejected))
-    seen: set[str] = set()
-    unique_events: list[EventInput] = []
-    for _, event in prepared.valid:
-        if event.event_id in seen:
-            result.duplicates += 1
-            continue
-        seen.add(event.event_id)
-        unique_events.append(event)
     with transaction.atomic():
-        already = existing_values(Event, "event_id", seen)
-        result.duplicates += len(already)
-        new_events = [event for event in unique_events if event.event_id not in already]
+        new_events, result.duplicates = split_new_and_duplicates(
+            (event for _, event in prepared.valid), _event_id_of, Event, "event_id"
+        )
         touchpoints = dict(references.touchpoints)
         created = _create_touchpoints(
             {
