@@ -45,6 +45,7 @@ GENDER_VALUES = frozenset(Gender.values)
 INCOME_BAND_VALUES = frozenset(IncomeBand.values)
 CONSENT_CHANNEL_VALUES = frozenset(ConsentChannel.values)
 CONSENT_PURPOSE_VALUES = frozenset(ConsentPurpose.values)
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
 
 
 @dataclass
@@ -113,8 +114,19 @@ def normalized_identities(record: CustomerRecord) -> list[tuple[str, str]]:
 
 
 def validate_profile(record: CustomerRecord) -> None:
-    """Raise InvalidInput for choice fields and consents outside their allowed values."""
+    """Raise InvalidInput for choice fields and consents outside their allowed values, and
+    for a birthday that no living customer can have."""
     errors: list[FieldError] = []
+    if isinstance(record.birthday, date) and not (
+        EARLIEST_BIRTHDAY <= record.birthday <= timezone.localdate()
+    ):
+        errors.append(
+            FieldError(
+                "birthday",
+                f"{record.birthday.isoformat()} is not between "
+                f"{EARLIEST_BIRTHDAY.isoformat()} and today",
+            )
+        )
     if record.gender not in (None, "") and record.gender not in GENDER_VALUES:
         errors.append(FieldError("gender", f"must be one of {', '.join(Gender.values[:-1])}"))
     if record.income_band not in (None, "") and record.income_band not in INCOME_BAND_VALUES:

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -116,3 +116,11 @@ def test_signed_up_at_is_stored(db):
     moment = datetime(2024, 5, 1, 2, 0, tzinfo=UTC)
     result = upsert_customer(record=CustomerRecord(customer_id="C1", signed_up_at=moment))
     assert Customer.objects.get(pk=result.customer.pk).signed_up_at == moment
+
+
+@pytest.mark.parametrize("birthday", [date(1850, 1, 1), date(2999, 1, 1)])
+def test_refuses_a_birthday_no_customer_can_have(db, birthday):
+    with pytest.raises(InvalidInput) as error:
+        upsert_customer(record=CustomerRecord(customer_id="C1", birthday=birthday))
+    assert [e.field for e in error.value.errors] == ["birthday"]
+    assert Customer.objects.count() == 0
