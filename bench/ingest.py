@@ -36,8 +36,6 @@ import json
 import os
 import platform
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -46,6 +44,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from server import ensure_database, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kesheng_bench"
@@ -84,7 +84,8 @@ def main() -> None:
     url = arguments.url
     try:
         if url is None:
-            server, url = start_gunicorn(arguments.database_url, workers)
+            server, port = start_gunicorn(arguments.database_url, workers)
+            url = f"http://127.0.0.1:{port}"
         copy_seconds = time_copy(events)
         delete_events(run)
         api_seconds, failures = time_api(url, api_key, events, arguments.batch, threads)
@@ -133,20 +134,6 @@ def main() -> None:
 
 
 # --- preparation ---------------------------------------------------------------------------------
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django(database_url: str) -> None:
@@ -239,58 +226,6 @@ def make_events(
             }
         )
     return events
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "KESHENG_ENV": "development",
-        "PYTHONWARNINGS": "ignore::UserWarning",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "kesheng.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environment,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {server.returncode}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/v1/openapi.json")
-            if connection.getresponse().status == 200:
-                return server, url
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
 
 
 # --- the two timed phases ------------------------------------------------------------------------

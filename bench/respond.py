@@ -43,14 +43,14 @@ import os
 import platform
 import re
 import secrets
-import socket
-import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 from http.cookies import SimpleCookie
 from pathlib import Path
+
+from server import ensure_database, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kesheng_bench"
@@ -166,7 +166,14 @@ def main() -> None:
     migrate()
     ensure_bare_table()
     survey_id, slug = create_bench_survey()
-    server, port = start_gunicorn(arguments.database_url, arguments.workers, arguments.redis_url)
+    server, port = start_gunicorn(
+        arguments.database_url,
+        arguments.workers,
+        {
+            "REDIS_URL": arguments.redis_url or "",
+            "DJANGO_SETTINGS_MODULE": "bench.respond_settings",
+        },
+    )
     try:
         warm_up(port, slug)
         # Alternate short rounds of the two, so a change in the machine's load (other
@@ -190,20 +197,6 @@ def main() -> None:
 
 
 # --- set-up --------------------------------------------------------------------------------------
-
-
-def ensure_database(database_url: str) -> None:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django(database_url: str) -> None:
@@ -244,12 +237,6 @@ def create_bench_survey() -> tuple[int, str]:
     return survey.pk, slug
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def check_redis_empty(redis_url: str) -> None:
     import redis
 
@@ -261,55 +248,6 @@ def empty_redis(redis_url: str) -> None:
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-
-
-def start_gunicorn(
-    database_url: str, workers: int, redis_url: str | None
-) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    environment = {
-        **os.environ,
-        "REDIS_URL": redis_url or "",
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "bench.respond_settings",
-        "DEBUG": "false",
-        "LOG_LEVEL": "WARNING",
-        "KESHENG_ENV": "development",
-        "PYTHONWARNINGS": "ignore::UserWarning",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "kesheng.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environment,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with code {server.returncode}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/v1/openapi.json")
-            if connection.getresponse().status == 200:
-                return server, port
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
 
 
 # --- the clients ---------------------------------------------------------------------------------
