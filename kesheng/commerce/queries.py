@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Sum
 
-from kesheng.commerce.models import Order, Store
+from kesheng.commerce.models import Order
 from kesheng.core.parsing import CENT
 from kesheng.core.templatetags.kesheng_format import format_money
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
@@ -70,10 +70,6 @@ def list_order_timeline(
         )
         for order in orders
     ]
-
-
-def list_stores() -> list[Store]:
-    return list(Store.objects.order_by("code"))
 
 
 def get_order_columns(customer_pks: list[int]) -> dict[int, dict]:

@@ -428,16 +428,6 @@ def _move_related_rows(merged: Customer, surviving: Customer) -> None:
         )
 
 
-def tag_customer(*, customer: Customer, tag_names: list[str]) -> None:
-    """Add tags to a customer (creating the tags that do not exist yet)."""
-    with transaction.atomic():
-        _apply_tags(customer, tag_names)
-
-
-def untag_customer(*, customer: Customer, tag_names: list[str]) -> None:
-    customer.tags.remove(*Tag.objects.filter(name__in=tag_names))
-
-
 def delete_customer(*, customer_id: str) -> None:
     deleted, _ = Customer.objects.filter(customer_id=customer_id).delete()
     if not deleted:

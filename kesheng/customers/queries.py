@@ -63,17 +63,6 @@ def get_customer_detail(customer_id: str) -> Customer:
     )
 
 
-def find_customer_by_identity(kind: str, value: str) -> Customer | None:
-    try:
-        normalized = normalize_identity(kind, value)
-    except ValueError:
-        return None
-    identity = (
-        Identity.objects.filter(kind=kind, value=normalized).select_related("customer").first()
-    )
-    return identity.customer if identity else None
-
-
 def map_customer_ids(customer_ids: Iterable[str]) -> dict[str, int]:
     """Public customer ids -> primary keys for the ones that exist (merged ids included)."""
     wanted = sorted({str(value).strip() for value in customer_ids if value})

@@ -6,19 +6,11 @@ because sending thousands of messages cannot afford a query per customer.
 
 from collections.abc import Iterable
 
-from kesheng.core.errors import NotFound
 from kesheng.core.ingest import chunked
 from kesheng.customers.models import Consent, Identity, IdentityKind
-from kesheng.messaging.models import Message, MessageChannel
+from kesheng.messaging.models import MessageChannel
 
 ADDRESS_KIND = {MessageChannel.EMAIL: IdentityKind.EMAIL, MessageChannel.SMS: IdentityKind.PHONE}
-
-
-def get_message(message_id: int) -> Message:
-    message = Message.objects.filter(pk=message_id).first()
-    if message is None:
-        raise NotFound(f"no message with id {message_id}", field="message_id")
-    return message
 
 
 def consent_decisions(
@@ -50,9 +42,3 @@ def contact_addresses(customer_pks: Iterable[int], *, channel: str) -> dict[int,
         # Ordered oldest first, so the latest seen address of each customer wins.
         addresses.update(rows)
     return addresses
-
-
-def list_customer_messages(customer_pk: int, *, limit: int = 50) -> list[Message]:
-    return list(
-        Message.objects.filter(customer_id=customer_pk).order_by("-created_at", "-id")[:limit]
-    )

@@ -148,19 +148,6 @@ def questions_by_name(definition: Any) -> dict[str, dict]:
     }
 
 
-def pages_by_name(definition: Any) -> dict[str, dict]:
-    return {
-        page["name"]: page for page in iter_pages(definition) if isinstance(page.get("name"), str)
-    }
-
-
-def page_of_question(definition: Any, name: str) -> dict | None:
-    for page, question in iter_questions(definition):
-        if question.get("name") == name:
-            return page
-    return None
-
-
 def languages_of(definition: Any) -> list[str]:
     languages = definition.get("languages") if isinstance(definition, Mapping) else None
     if isinstance(languages, list) and languages and all(isinstance(x, str) for x in languages):

@@ -644,11 +644,6 @@ def survey_import(request: HttpRequest) -> HttpResponse:
 # --- distribution ----------------------------------------------------------------------------
 
 
-def _distributions_url(survey: Survey, anchor: str = "") -> str:
-    url = reverse("surveys:distributions", args=[survey.pk])
-    return f"{url}#{anchor}" if anchor else url
-
-
 def _distribute_page(
     request: HttpRequest, survey: Survey, status: int = 200, **parts
 ) -> HttpResponse:

@@ -26,26 +26,6 @@ def list_channels_with_touchpoints() -> list[Channel]:
     )
 
 
-def get_touchpoint_map() -> list[dict]:
-    """Touchpoints grouped by journey stage in journey order, each with channel and event count."""
-    rows = (
-        Touchpoint.objects.select_related("channel")
-        .annotate(event_count=Count("events"))
-        .order_by("sort_order", "code")
-    )
-    by_stage: dict[str, list[Touchpoint]] = {stage: [] for stage in JOURNEY_STAGE_ORDER}
-    for touchpoint in rows:
-        by_stage.setdefault(touchpoint.journey_stage, []).append(touchpoint)
-    return [
-        {
-            "stage": stage,
-            "touchpoints": touchpoints,
-            "event_count": sum(t.event_count for t in touchpoints),
-        }
-        for stage, touchpoints in by_stage.items()
-    ]
-
-
 def count_events(*, customer_pk: int | None = None) -> int:
     events = Event.objects.all()
     if customer_pk is not None:

@@ -4,7 +4,7 @@ a respondent resumes, and responses on the customer's timeline."""
 from collections.abc import Callable
 
 from django.db import connections, router
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.utils.translation import gettext as _
 
@@ -208,7 +208,3 @@ def list_response_timeline(
         )
         for response in responses
     ]
-
-
-def count_completed_responses(survey: Survey) -> int:
-    return Response.objects.filter(Q(survey=survey) & Q(status=ResponseStatus.COMPLETED)).count()
