@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "kesheng.commerce",
     "kesheng.messaging",
     "kesheng.surveys",
+    "kesheng.analytics",
+    "kesheng.reports",
     "kesheng.demo",
 ]
 

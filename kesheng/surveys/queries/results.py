@@ -19,6 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from kesheng.core.errors import NotFound
+from kesheng.core.statistics import (
+    Score,
+    mean_score,
+    mean_score_from_counts,
+    nps_groups,
+    nps_score,
+    proportion_score,
+)
 from kesheng.surveys.exports import (
     CHOICE_TYPES,
     SCALE_TYPES,
@@ -29,14 +37,6 @@ from kesheng.surveys.exports import (
     scale_range,
 )
 from kesheng.surveys.models import Response, ResponseStatus, ResponseValue, Survey
-from kesheng.surveys.scores import (
-    Score,
-    mean_score,
-    mean_score_from_counts,
-    nps_groups,
-    nps_score,
-    proportion_score,
-)
 
 RESPONSES_PER_PAGE = 25
 RECENT_TEXTS = 5

@@ -1,4 +1,4 @@
-"""Survey scores with their sample size and margin of error (pure maths, no Django).
+"""Scores with their sample size and margin of error (pure maths, no Django).
 
 - A proportion (CSAT: share of 4-5 answers) gets a Wilson score interval, which stays inside
   0-100 % and behaves at small n and at 0 % or 100 %, unlike the plain normal interval.

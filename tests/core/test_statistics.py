@@ -2,7 +2,7 @@
 
 import pytest
 
-from kesheng.surveys.scores import (
+from kesheng.core.statistics import (
     SMALL_SAMPLE,
     mean_score,
     mean_score_from_counts,
