@@ -50,3 +50,7 @@ class CommerceConfig(AppConfig):
         from kesheng.core.importing import register_importer
 
         register_importer("orders", OrderImporter())
+
+        from kesheng.commerce.segment_fields import register_order_fields
+
+        register_order_fields()

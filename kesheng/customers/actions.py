@@ -24,6 +24,7 @@ from kesheng.customers.models import (
     Identity,
     IdentityKind,
     IncomeBand,
+    Segment,
     Tag,
 )
 
@@ -432,3 +433,116 @@ def delete_customer(*, customer_id: str) -> None:
     deleted, _ = Customer.objects.filter(customer_id=customer_id).delete()
     if not deleted:
         raise NotFound(f"no customer {customer_id!r}", field="customer_id")
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+
+def _segment_fields(name: Any, description: Any, rules: Any) -> tuple[str, str, dict]:
+    """The segment's name, description and rules checked together; InvalidInput names each
+    problem (a rule by its path, e.g. ``rules.all[2].value``)."""
+    from kesheng.customers.segments import validate_rules
+
+    errors: list[FieldError] = []
+    clean_name = name.strip() if isinstance(name, str) else ""
+    if not clean_name:
+        errors.append(FieldError("name", "is required"))
+    elif len(clean_name) > 120 or "\x00" in clean_name:
+        errors.append(FieldError("name", "must be at most 120 characters, without NUL"))
+    if not isinstance(description, str) or "\x00" in description or len(description) > 2000:
+        errors.append(FieldError("description", "must be text of at most 2000 characters"))
+    checked_rules: dict = {}
+    try:
+        checked_rules = validate_rules(rules)
+    except InvalidInput as refused:
+        errors.extend(refused.errors)
+    if errors:
+        raise InvalidInput(errors)
+    return clean_name, description.strip(), checked_rules
+
+
+def _count_members(segment: Segment, now: datetime) -> None:
+    from kesheng.customers.segments import compile_rules
+
+    segment.member_count = Customer.objects.filter(compile_rules(segment.rules, now=now)).count()
+    segment.counted_at = now
+
+
+def _refuse_taken_name(name: str, *, exclude_pk: int | None = None) -> None:
+    taken = Segment.objects.filter(name=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput([FieldError("name", "another segment already has this name")])
+
+
+def create_segment(
+    *, name: str, description: str = "", rules: Any, created_by=None, now: datetime | None = None
+) -> Segment:
+    """Create a segment after checking its rules against the registered fields (InvalidInput
+    names every problem by its path, and nothing is saved), and count its members once.
+    Emits ``segment.created``."""
+    now = now or timezone.now()
+    name, description, rules = _segment_fields(name, description, rules)
+    _refuse_taken_name(name)
+    segment = Segment(name=name, description=description, rules=rules, created_by=created_by)
+    _count_members(segment, now)
+    try:
+        with transaction.atomic():
+            segment.save()
+            emit("segment.created", {"segment_id": segment.pk})
+    except IntegrityError:  # the same name saved a moment ago
+        raise InvalidInput([FieldError("name", "another segment already has this name")]) from None
+    return segment
+
+
+def update_segment(
+    *,
+    segment: Segment,
+    name: str,
+    description: str = "",
+    rules: Any,
+    now: datetime | None = None,
+) -> Segment:
+    """Replace a segment's name, description and rules (checked as in ``create_segment``;
+    refused: nothing changes) and recount its members. Emits ``segment.updated``."""
+    now = now or timezone.now()
+    name, description, rules = _segment_fields(name, description, rules)
+    _refuse_taken_name(name, exclude_pk=segment.pk)
+    segment.name, segment.description, segment.rules = name, description, rules
+    _count_members(segment, now)
+    try:
+        with transaction.atomic():
+            segment.save()
+            emit("segment.updated", {"segment_id": segment.pk})
+    except IntegrityError:
+        segment.refresh_from_db()
+        raise InvalidInput([FieldError("name", "another segment already has this name")]) from None
+    return segment
+
+
+def refresh_segment_count(*, segment: Segment, now: datetime | None = None) -> Segment:
+    """Count the segment's members now and keep the figure with its time (no event)."""
+    _count_members(segment, now or timezone.now())
+    segment.save(update_fields=["member_count", "counted_at"])
+    return segment
+
+
+def delete_segment(*, segment: Segment) -> None:
+    """Delete a segment, unless something still uses it (a scheduled distribution sending to
+    it, as the higher apps' usage checks report): then Conflict names what uses it and nothing
+    changes. Distributions that already sent keep their invitations. Emits
+    ``segment.deleted``."""
+    from kesheng.core.errors import Conflict
+    from kesheng.customers.segments import segment_uses
+
+    uses = segment_uses(segment.pk)
+    if uses:
+        raise Conflict(
+            "the segment is still used by " + "; ".join(uses) + "; change those first",
+            field="segment",
+        )
+    with transaction.atomic():
+        segment_id = segment.pk
+        segment.delete()
+        emit("segment.deleted", {"segment_id": segment_id, "name": segment.name})

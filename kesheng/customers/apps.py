@@ -12,3 +12,7 @@ class CustomersConfig(AppConfig):
         from kesheng.customers.importing import CustomerImporter
 
         register_importer("customers", CustomerImporter())
+
+        from kesheng.customers.segments import register_customer_fields
+
+        register_customer_fields()

@@ -157,3 +157,30 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_customer_id} -> {self.surviving_customer_id}"
+
+
+class Segment(TimestampedModel):
+    """A rule-based group of customers (docs/segments.md). Membership is never stored: it is
+    computed from ``rules`` when asked; ``member_count`` is the last count, kept for lists."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    rules = models.JSONField(_("rules"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    member_count = models.PositiveIntegerField(_("members when counted"), null=True, blank=True)
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

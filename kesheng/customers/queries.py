@@ -4,6 +4,7 @@ import contextlib
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -24,7 +25,7 @@ from kesheng.customers.contributions import (
     timeline_sources,
 )
 from kesheng.customers.identity import normalize_identity
-from kesheng.customers.models import Consent, Customer, Identity, IdentityKind, Tag
+from kesheng.customers.models import Consent, Customer, Identity, IdentityKind, Segment, Tag
 
 
 def _unknown_customer(customer_id: str) -> NotFound:
@@ -265,3 +266,45 @@ def get_customer_360(
     return Customer360(
         customer=customer, panels=panels, timeline=timeline, older_cursor=older_cursor
     )
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+
+def get_segment(segment_id: int | str) -> Segment:
+    """One segment by id; NotFound (field ``segment``) when there is none."""
+    try:
+        return Segment.objects.get(pk=int(segment_id))
+    except (Segment.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFound(
+            _("no segment with id %(segment_id)s") % {"segment_id": repr(segment_id)},
+            field="segment",
+        ) from None
+
+
+def list_segments() -> QuerySet[Segment]:
+    """Every segment by name, with its last member count (``member_count``, ``counted_at``)."""
+    return Segment.objects.select_related("created_by").order_by("name", "pk")
+
+
+def segment_members(segment: Segment, *, now: datetime | None = None) -> QuerySet[Customer]:
+    """The customers the segment's rules select now, as one database query (chain ``filter``,
+    ``values_list`` or ``count`` on it); ordered by primary key."""
+    from kesheng.customers.segments import compile_rules
+
+    return Customer.objects.filter(compile_rules(segment.rules, now=now)).order_by("pk")
+
+
+def count_segment_members(segment: Segment, *, now: datetime | None = None) -> int:
+    """How many customers the segment selects now (one COUNT query; nothing is stored)."""
+    return segment_members(segment, now=now).order_by().count()
+
+
+def preview_segment(rules: Any, *, limit: int = 10, now: datetime | None = None):
+    """For the rules builder: (member count, the first ``limit`` members, newest first) of rules
+    not yet saved. Raises InvalidInput like ``create_segment`` for bad rules."""
+    from kesheng.customers.segments import compile_rules, validate_rules
+
+    condition = compile_rules(validate_rules(rules), now=now)
+    members = Customer.objects.filter(condition)
+    return members.count(), list(members.order_by("-created_at", "-pk")[:limit])

@@ -27,3 +27,8 @@ class SurveysConfig(AppConfig):
         subscribe("response.completed", distribution.send_incentive)
         for message_event in ("message.sent", "message.delivered", "message.failed"):
             subscribe(message_event, distribution.record_message_outcome)
+
+        # Segment rules on NPS answers and responses; a scheduled send keeps its segment.
+        from kesheng.surveys.segment_fields import register_survey_fields
+
+        register_survey_fields()

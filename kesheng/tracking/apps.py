@@ -39,3 +39,7 @@ class TrackingConfig(AppConfig):
                 order=20,
             ),
         )
+
+        from kesheng.tracking.segment_fields import register_event_fields
+
+        register_event_fields()
