@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kesheng.commerce.models import Store
+from kesheng.customers.models import Segment
 from kesheng.surveys import editing
 from kesheng.surveys.definition import QUESTION_TYPES
 from kesheng.surveys.importers.common import MAX_FILE_BYTES as MAX_IMPORT_BYTES
@@ -518,12 +519,19 @@ class QrCodesForm(NoColonMixin, forms.Form):
 
 
 class AudienceForm(NoColonMixin, forms.Form):
-    """Which customers to invite: the filters of the customer list."""
+    """Which customers to invite: a segment, or the filters of the customer list."""
 
     kind = forms.ChoiceField(
         label=_("Send by"),
         choices=[(DistributionKind.EMAIL, _("Email")), (DistributionKind.SMS, _("SMS"))],
         initial=DistributionKind.EMAIL,
+    )
+    segment = forms.ModelChoiceField(
+        label=_("Segment"),
+        queryset=Segment.objects.order_by("name"),
+        required=False,
+        empty_label=_("None: use the city and tag below"),
+        help_text=_("Its members at the moment of sending (customers → segments)."),
     )
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     tag = forms.CharField(label=_("Tag"), max_length=100, required=False)
@@ -533,9 +541,15 @@ class AudienceForm(NoColonMixin, forms.Form):
         for name in ("city", "tag"):
             if "\x00" in cleaned.get(name, ""):
                 self.add_error(name, _("Contains a character that is not allowed."))
+        if cleaned.get("segment") is not None:
+            return cleaned
         if not (cleaned.get("city") or "").strip() and not (cleaned.get("tag") or "").strip():
-            raise forms.ValidationError(_("Give a city, a tag or both."))
+            raise forms.ValidationError(_("Choose a segment, or give a city, a tag or both."))
         return cleaned
+
+    def segment_id(self) -> int | None:
+        segment = self.cleaned_data.get("segment")
+        return None if segment is None else segment.pk
 
 
 class InvitationForm(AudienceForm):

@@ -679,7 +679,9 @@ DISTRIBUTION_REASONS = {
     "choose at least one store or a touchpoint": gettext_lazy(
         "Choose at least one store or a touchpoint."
     ),
-    "give a filter (city, tag)": gettext_lazy("Give a city, a tag or both."),
+    "give a segment or a filter (city, tag)": gettext_lazy(
+        "Choose a segment, or give a city, a tag or both."
+    ),
     "must be email or sms": gettext_lazy("Choose email or SMS."),
 }
 
@@ -750,15 +752,17 @@ def qr_codes_add(request: HttpRequest, survey: Survey) -> HttpResponse:
 @staff_page(ADD_DISTRIBUTION)
 @with_survey
 def invitations_send(request: HttpRequest, survey: Survey) -> HttpResponse:
-    """Invite the customers of a filter by email or SMS; the sending itself runs as a task."""
+    """Invite a segment or the customers of a filter by email or SMS; the sending itself runs
+    as a task."""
     form = InvitationForm(request.POST)
     if "count" in request.POST:
         # Counting changes nothing: only the audience fields need to be right.
         audience = None
-        if all(name not in form.errors for name in ("kind", "city", "tag", "__all__")):
+        if all(name not in form.errors for name in ("kind", "segment", "city", "tag", "__all__")):
             audience = count_audience(
                 city=form.cleaned_data["city"],
                 tag=form.cleaned_data["tag"],
+                segment_id=form.segment_id(),
                 channel=form.cleaned_data["kind"],
             )
             form = InvitationForm(initial=request.POST.dict())
@@ -770,6 +774,7 @@ def invitations_send(request: HttpRequest, survey: Survey) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 city=form.cleaned_data["city"],
                 tag=form.cleaned_data["tag"],
+                segment_id=form.segment_id(),
                 name=form.cleaned_data["name"],
                 options=form.options(),
                 created_by=request.user,

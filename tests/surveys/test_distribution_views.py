@@ -429,7 +429,7 @@ def test_invitations_need_a_filter_and_valid_options(manager, survey, shanghai_c
     )
     assert response.status_code == 400
     form = response.context["invitation_form"]
-    assert form.non_field_errors() == ["Give a city, a tag or both."]
+    assert form.non_field_errors() == ["Choose a segment, or give a city, a tag or both."]
     assert form.errors["expires_days"] == ["Ensure this value is less than or equal to 365."]
     assert (Distribution.objects.count(), Invitation.objects.count()) == (0, 0)
 

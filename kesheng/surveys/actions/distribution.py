@@ -30,7 +30,13 @@ from kesheng.commerce.queries import list_customer_orders
 from kesheng.core.errors import FieldError, InvalidInput, NotFound
 from kesheng.core.events import emit
 from kesheng.customers.models import Customer
-from kesheng.customers.queries import get_customer, list_customers, map_customer_ids
+from kesheng.customers.queries import (
+    get_customer,
+    get_segment,
+    list_customers,
+    map_customer_ids,
+    segment_members,
+)
 from kesheng.messaging.actions import queue_message
 from kesheng.messaging.consent import allowed_customers
 from kesheng.messaging.models import MessageChannel, MessagePurpose, MessageStatus
@@ -78,6 +84,16 @@ def _whole_number(options: dict, name: str, low: int, high: int, errors: list) -
         errors.append(FieldError(f"options.{name}", f"must be a whole number from {low} to {high}"))
 
 
+def _check_segment(segment_id, name: str, errors: list) -> None:
+    if isinstance(segment_id, bool) or not isinstance(segment_id, int):
+        errors.append(FieldError(name, "must be the id of a segment"))
+        return
+    try:
+        get_segment(segment_id)
+    except NotFound:
+        errors.append(FieldError(name, f"no segment with id {segment_id}"))
+
+
 def validate_options(kind: str, options: dict) -> list[FieldError]:
     """Every problem of a distribution's options, by key (see docs/surveys.md)."""
     if not isinstance(options, dict):
@@ -103,6 +119,8 @@ def validate_options(kind: str, options: dict) -> list[FieldError]:
             )
         elif not isinstance(schedule.get("filter", {}), dict):
             errors.append(FieldError("options.schedule.filter", "must be an object"))
+        elif schedule.get("segment") is not None:
+            _check_segment(schedule["segment"], "options.schedule.segment", errors)
     incentive = options.get("incentive")
     if incentive is not None:
         codes = incentive.get("codes") if isinstance(incentive, dict) else None
@@ -207,8 +225,15 @@ def recently_invited(customer_pks: list[int], *, now: datetime) -> set[int]:
 
 
 def _target_customer_pks(
-    customer_ids: list[str] | None, customer_pks: list[int] | None, city: str, tag: str
+    customer_ids: list[str] | None,
+    customer_pks: list[int] | None,
+    city: str,
+    tag: str,
+    segment_id: int | None = None,
 ) -> tuple[list[int], list[str]]:
+    if segment_id is not None:
+        members = segment_members(get_segment(segment_id)).order_by()
+        return sorted(set(members.values_list("pk", flat=True))), []
     if customer_pks is not None:
         return sorted(set(customer_pks)), []
     if customer_ids is not None:
@@ -217,7 +242,11 @@ def _target_customer_pks(
         return sorted(set(found.values())), unknown
     if not city and not tag:
         raise InvalidInput(
-            [FieldError("customers", "give a list of customer ids or a filter (city, tag)")]
+            [
+                FieldError(
+                    "customers", "give a list of customer ids, a segment or a filter (city, tag)"
+                )
+            ]
         )
     selected = list_customers(city=city, tag=tag).order_by().values_list("pk", flat=True)
     return sorted(set(selected)), []
@@ -230,20 +259,22 @@ def create_invitations(
     customer_pks: list[int] | None = None,
     city: str = "",
     tag: str = "",
+    segment_id: int | None = None,
     expires_days: int | None = None,
     send_after: datetime | None = None,
     trigger_key: str = "",
     now: datetime | None = None,
 ) -> InvitationBatch:
     """Create a personal invitation (a single-use ``/r/<token>/`` link, 256 random bits) for
-    each chosen customer: public ``customer_ids``, ``customer_pks``, or a filter (``city``,
-    ``tag``). Customers the fatigue rule protects get a ``skipped_fatigue`` row, and for email
-    and SMS distributions customers without consent a ``skipped_consent`` row. Invitations
+    each chosen customer: public ``customer_ids``, ``customer_pks``, the members of a segment
+    (``segment_id``, counted now; NotFound for an unknown one) or a filter (``city``, ``tag``).
+    Customers the fatigue rule protects get a ``skipped_fatigue`` row, and for email and SMS
+    distributions customers without consent a ``skipped_consent`` row. Invitations
     expire after ``expires_days`` (the distribution's ``expires_days`` option, else 30). With
     ``trigger_key`` (one customer) the same cause never invites twice. Bulk: a constant number
     of queries per 900 customers. Emits ``invitations.created``."""
     now = now or timezone.now()
-    pks, unknown = _target_customer_pks(customer_ids, customer_pks, city, tag)
+    pks, unknown = _target_customer_pks(customer_ids, customer_pks, city, tag, segment_id)
     batch = InvitationBatch(unknown_customer_ids=unknown)
     if not pks:
         return batch
@@ -640,9 +671,10 @@ def next_run(moment: datetime, every: str) -> datetime:
 
 def run_due_distributions(*, now: datetime | None = None) -> int:
     """Scheduled sends: each open email/SMS distribution with the option ``{"schedule":
-    {"every": "week|month|quarter|year", "filter": {"city": ..., "tag": ...},
-    "next_run_at": ISO time}}`` whose time has come invites the customers the filter selects
-    (fatigue and consent apply) and sends; ``next_run_at`` moves on by one period (missing:
+    {"every": "week|month|quarter|year", "segment": id, "filter": {"city": ..., "tag": ...},
+    "next_run_at": ISO time}}`` whose time has come invites the members of the segment as they
+    are at that moment (or, without a segment, the customers the filter selects; fatigue and
+    consent apply) and sends; ``next_run_at`` moves on by one period (missing:
     run now). Returns how many distributions ran."""
     now = now or timezone.now()
     ran = 0
@@ -667,12 +699,17 @@ def run_due_distributions(*, now: datetime | None = None) -> int:
             if due_at is not None and due_at > now:
                 continue  # another beat ran it a moment ago
             run_filter = schedule.get("filter") or {}
-            batch = create_invitations(
-                distribution=distribution,
-                city=str(run_filter.get("city", "")),
-                tag=str(run_filter.get("tag", "")),
-                now=now,
-            )
+            try:
+                batch = create_invitations(
+                    distribution=distribution,
+                    city=str(run_filter.get("city", "")),
+                    tag=str(run_filter.get("tag", "")),
+                    segment_id=schedule.get("segment"),
+                    now=now,
+                )
+            except NotFound:  # deleting a segment in use is refused; this is the safety net
+                logger.warning("distribution %s: its segment no longer exists", pk)
+                batch = InvitationBatch()
             schedule["next_run_at"] = next_run(due_at or now, schedule["every"]).isoformat()
             schedule["last_run_at"] = now.isoformat()
             distribution.options = {**distribution.options, "schedule": schedule}
@@ -800,24 +837,28 @@ def invite_segment(
     kind: str,
     city: str = "",
     tag: str = "",
+    segment_id: int | None = None,
     name: str = "",
     options: dict | None = None,
     created_by=None,
     now: datetime | None = None,
 ) -> tuple[Distribution, InvitationBatch]:
-    """Invite the customers a filter selects (``city`` and/or ``tag``, as in the customer list)
-    by email or SMS in one step: create the distribution with its ``options`` (expiry,
-    reminders), create the invitations (fatigue and consent apply) and enqueue the sending
-    (``send_invitations``), all or nothing. Raises InvalidInput for a survey that is not open,
-    a kind that does not send, no filter, or bad options. Emits ``distribution.created`` and
+    """Invite the members of a segment (``segment_id``) or the customers a filter selects
+    (``city`` and/or ``tag``, as in the customer list) by email or SMS in one step: create the
+    distribution with its ``options`` (expiry, reminders), create the invitations (fatigue and
+    consent apply) and enqueue the sending (``send_invitations``), all or nothing. Raises
+    InvalidInput for a survey that is not open, a kind that does not send, an unknown segment,
+    neither segment nor filter, or bad options. Emits ``distribution.created`` and
     ``invitations.created``."""
     errors = []
     if kind not in SENDING_KINDS:
         errors.append(FieldError("kind", "must be email or sms"))
     if survey.status != SurveyStatus.OPEN:
         errors.append(FieldError("survey", "open the survey before sending invitations"))
-    if not city.strip() and not tag.strip():
-        errors.append(FieldError("customers", "give a filter (city, tag)"))
+    if segment_id is not None:
+        _check_segment(segment_id, "segment", errors)
+    elif not city.strip() and not tag.strip():
+        errors.append(FieldError("customers", "give a segment or a filter (city, tag)"))
     if errors:
         raise InvalidInput(errors)
     options = dict(options or {})
@@ -826,7 +867,11 @@ def invite_segment(
             survey=survey, kind=kind, name=name, options=options, created_by=created_by
         )
         batch = create_invitations(
-            distribution=distribution, city=city.strip(), tag=tag.strip(), now=now
+            distribution=distribution,
+            city=city.strip(),
+            tag=tag.strip(),
+            segment_id=segment_id,
+            now=now,
         )
         if batch.created:
             send_invitations(distribution=distribution)

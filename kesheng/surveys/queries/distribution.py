@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import segno
 from django.db.models import Count, Q
 
-from kesheng.customers.queries import list_customers
+from kesheng.customers.queries import get_segment, list_customers, segment_members
 from kesheng.messaging.consent import allowed_customers
 from kesheng.messaging.models import MessagePurpose
 from kesheng.messaging.unsubscribe import public_url
@@ -150,18 +150,19 @@ class Audience:
     with_consent: int
 
 
-def count_audience(*, city: str = "", tag: str = "", channel: str) -> Audience:
-    """How many customers the filter (``city``, ``tag``, as in the customer list) selects and
-    how many of them consented to surveys on ``channel`` (two queries, plus one per 900
-    customers for consent)."""
-    if not city.strip() and not tag.strip():
+def count_audience(
+    *, city: str = "", tag: str = "", segment_id: int | None = None, channel: str
+) -> Audience:
+    """How many customers the segment (``segment_id``) or else the filter (``city``, ``tag``,
+    as in the customer list) selects and how many of them consented to surveys on ``channel``
+    (two queries, plus one per 900 customers for consent)."""
+    if segment_id is not None:
+        selected = segment_members(get_segment(segment_id))
+    elif city.strip() or tag.strip():
+        selected = list_customers(city=city.strip(), tag=tag.strip())
+    else:
         return Audience(matching=0, with_consent=0)
-    pks = list(
-        list_customers(city=city.strip(), tag=tag.strip())
-        .order_by()
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    pks = list(selected.order_by().values_list("pk", flat=True).distinct())
     allowed = allowed_customers(pks, channel=channel, purpose=MessagePurpose.SURVEYS)
     return Audience(matching=len(pks), with_consent=len(allowed))
 
