@@ -33,8 +33,17 @@ from kesheng.customers.models import (
     Customer,
     Gender,
     IncomeBand,
+    Segment,
 )
-from kesheng.customers.queries import get_customer, get_customer_detail, get_profile_sections
+from kesheng.customers.queries import (
+    count_segment_members,
+    get_customer,
+    get_customer_detail,
+    get_profile_sections,
+    get_segment,
+    list_segments,
+    segment_members,
+)
 from kesheng.customers.queries import list_timeline as list_customer_timeline
 
 router = Router(tags=["customers"])
@@ -327,3 +336,149 @@ def decode_cursor(token: str) -> TimelineCursor:
     if not valid:
         raise invalid
     return TimelineCursor(occurred_at=moment, kind=kind, id=entry_id)
+
+
+# --- segments ----------------------------------------------------------------------------------
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    description: str
+    rules: dict[str, Any] = Field(description="the rules as JSON (docs/segments.md)")
+    member_count: int | None = Field(
+        description="members when last counted (list) or now (detail); null if never counted"
+    )
+    counted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SegmentListOut(Schema):
+    items: list[SegmentOut]
+
+
+class SegmentMemberOut(Schema):
+    customer_id: str
+    name: str
+    gender: str
+    birthday: date | None
+    city: str
+    signed_up_at: datetime | None
+    created_at: datetime
+    tags: list[str]
+
+
+class SegmentMembersPageOut(Schema):
+    items: list[SegmentMemberOut]
+    next_cursor: str | None = Field(
+        description="pass as ?cursor= for the next page; null at the end"
+    )
+
+
+class SegmentMembersQuery(Schema):
+    limit: int = Field(100, ge=1, le=500)
+    cursor: str | None = Field(None, max_length=100)
+
+
+def _segment(segment: Segment, *, member_count: int | None = None, counted_at=None) -> dict:
+    return {
+        "id": segment.pk,
+        "name": segment.name,
+        "description": segment.description,
+        "rules": segment.rules,
+        "member_count": segment.member_count if member_count is None else member_count,
+        "counted_at": segment.counted_at if counted_at is None else counted_at,
+        "created_at": segment.created_at,
+        "updated_at": segment.updated_at,
+    }
+
+
+@router.get(
+    "/segments",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: SegmentListOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Every customer segment with its member count when last counted",
+    description="Ordered by name. Scope: customers:read.",
+)
+def get_segments(request: HttpRequest):
+    return {"items": [_segment(segment) for segment in list_segments()]}
+
+
+@router.get(
+    "/segments/{segment_id}",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: SegmentOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="One segment with its rules and its member count now",
+    description="member_count is counted as the request is answered. Scope: customers:read.",
+)
+def get_segment_detail(request: HttpRequest, segment_id: int):
+    segment = get_segment(segment_id)
+    counted_at = datetime.now(tz=UTC)
+    return _segment(segment, member_count=count_segment_members(segment), counted_at=counted_at)
+
+
+@router.get(
+    "/segments/{segment_id}/customers",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={
+        200: SegmentMembersPageOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ValidationErrorOut,
+    },
+    summary="The segment's members now, a page at a time",
+    description=(
+        "Members in a stable order; follow next_cursor until it is null to read them all. "
+        "Membership is computed from the rules at each request, so a customer who joins or "
+        "leaves between pages is seen or missed as on a live list. Scope: customers:read."
+    ),
+)
+def get_segment_customers(request: HttpRequest, segment_id: int, query: Query[SegmentMembersQuery]):
+    segment = get_segment(segment_id)
+    members = segment_members(segment)
+    if query.cursor:
+        members = members.filter(pk__gt=decode_member_cursor(query.cursor))
+    page = list(members.prefetch_related("tags")[: query.limit + 1])
+    next_cursor = None
+    if len(page) > query.limit:
+        page = page[: query.limit]
+        next_cursor = encode_member_cursor(page[-1].pk)
+    return {
+        "items": [
+            {
+                "customer_id": customer.customer_id,
+                "name": customer.name,
+                "gender": customer.gender,
+                "birthday": customer.birthday,
+                "city": customer.city,
+                "signed_up_at": customer.signed_up_at,
+                "created_at": customer.created_at,
+                "tags": sorted(tag.name for tag in customer.tags.all()),
+            }
+            for customer in page
+        ],
+        "next_cursor": next_cursor,
+    }
+
+
+def encode_member_cursor(customer_pk: int) -> str:
+    raw = json.dumps(["m", customer_pk]).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_member_cursor(token: str) -> int:
+    """The position an ``encode_member_cursor`` token names; InvalidInput for anything else."""
+    invalid = InvalidInput(
+        [FieldError("cursor", _("is not a cursor from this API; use next_cursor as given"))]
+    )
+    try:
+        marker, customer_pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, TypeError, RecursionError):
+        raise invalid from None
+    if marker != "m" or not isinstance(customer_pk, int) or isinstance(customer_pk, bool):
+        raise invalid
+    if not 0 <= customer_pk < 2**63:
+        raise invalid
+    return customer_pk

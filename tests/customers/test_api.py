@@ -442,6 +442,9 @@ def test_openapi_lists_every_path_and_describes_the_bodies(client, db):
         "/api/v1/customers/{customer_id}/timeline",
         "/api/v1/events",
         "/api/v1/orders",
+        "/api/v1/segments",
+        "/api/v1/segments/{segment_id}",
+        "/api/v1/segments/{segment_id}/customers",
         "/api/v1/surveys/{survey_id}/responses",
     }
     events_body = schema["paths"]["/api/v1/events"]["post"]["requestBody"]
