@@ -17,10 +17,24 @@ def test_every_role_group_exists(db):
     }
 
 
-def test_analyst_may_view_everything_about_customers_but_change_nothing(db):
+def test_analyst_may_view_everything_about_customers_but_change_nothing_except_segments(db):
     codenames = _codenames("analyst")
     assert {"view_customer", "view_event", "view_order", "view_touchpoint"} <= codenames
-    assert {name for name in codenames if not name.startswith("view_")} == set()
+    assert {name for name in codenames if not name.startswith("view_")} == {
+        "add_segment",
+        "change_segment",
+        "delete_segment",
+    }
+
+
+def test_segments_are_built_by_admin_cx_manager_and_analyst_and_seen_by_all(db):
+    build = {"view_segment", "add_segment", "change_segment", "delete_segment"}
+    for role in ["admin", "cx_manager", "analyst"]:
+        assert build <= _codenames(role), role
+    for role in ["agent", "store_manager"]:
+        assert {name for name in _codenames(role) if name.endswith("_segment")} == {
+            "view_segment"
+        }, role
 
 
 def test_agent_may_update_a_customer_and_their_consent_only(db):
