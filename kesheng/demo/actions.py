@@ -16,9 +16,14 @@ from kesheng.accounts.models import Role
 from kesheng.commerce.actions import prepare_orders, save_product, save_store, write_orders
 from kesheng.commerce.models import Store
 from kesheng.core.ingest import chunked
-from kesheng.customers.actions import CustomerRecord, normalized_identities, validate_profile
+from kesheng.customers.actions import (
+    CustomerRecord,
+    create_segment,
+    normalized_identities,
+    validate_profile,
+)
 from kesheng.customers.importing import ParsedCustomer, import_customers
-from kesheng.customers.queries import list_customers, map_customer_ids
+from kesheng.customers.queries import list_customers, list_segments, map_customer_ids
 from kesheng.demo import catalogue, survey_generator
 from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
 from kesheng.surveys.actions.distribution import create_distribution
@@ -49,6 +54,7 @@ class DemoLoadSummary:
     products: int = 0
     surveys_created: int = 0
     responses_created: int = 0
+    segments_created: int = 0
     staff_logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, password, role
 
 
@@ -62,8 +68,9 @@ def has_demo_login() -> bool:
 
 def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = None):
     """Load the demo retail chain: stores, products, customers, two years of orders and events,
-    one staff login per role, and six open surveys with their distributions, the NPS survey's
-    email invitations and two years of responses, in one transaction.
+    one staff login per role, six open surveys with their distributions, the NPS survey's
+    email invitations and two years of responses, and a few customer segments, in one
+    transaction.
 
     Every row is keyed by an id derived from ``seed`` and the customer's number, so loading
     again adds nothing (existing customers, orders and events are recognised by their ids).
@@ -86,6 +93,7 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         summary.events_created = _save_events(data.events)
         summary.staff_logins = ensure_demo_staff()
         summary.surveys_created, summary.responses_created = _save_surveys(data, seed=seed, now=now)
+        summary.segments_created = _save_segments()
     return summary
 
 
@@ -232,6 +240,79 @@ def ensure_demo_staff() -> list[tuple[str, str, str]]:
         user.groups.add(group)
         logins.append((username, DEMO_PASSWORD, role.value))
     return logins
+
+
+# --- segments ------------------------------------------------------------------------------------
+
+
+def _condition(field_key: str, op: str, value, days: int | None = None) -> dict:
+    condition = {"field": field_key, "op": op, "value": value}
+    if days is not None:
+        condition["days"] = days
+    return condition
+
+
+TAGS = catalogue.TAGS
+DEMO_SEGMENTS = [
+    (
+        "上海的金卡候选",
+        "Shanghai gold-card candidates: spent 1,000 CNY or more in the last year, not VIP yet.",
+        {
+            "all": [
+                _condition("city", "eq", "上海"),
+                _condition("orders.total_spent", "gte", 1000, days=365),
+                _condition("tag", "has_not", TAGS["vip"]),
+            ]
+        },
+    ),
+    (
+        "近90天高消费客户",
+        "High spenders: 1,500 CNY or more in the last 90 days.",
+        {"all": [_condition("orders.total_spent", "gte", 1500, days=90)]},
+    ),
+    (
+        "上季度贬损者",
+        "Detractors last quarter: the latest NPS answer of the last 90 days was 0-6.",
+        {"all": [_condition("surveys.nps_group", "eq", "detractor", days=90)]},
+    ),
+    (
+        "沉睡客户",
+        "Lapsed customers: two or more orders, none in the last 180 days (win-back list).",
+        {
+            "all": [
+                _condition("orders.count", "gte", 2),
+                _condition("orders.last_ordered_at", "not_within_last_days", 180),
+            ]
+        },
+    ),
+    (
+        "可微信调研的常客",
+        "Store regulars or online shoppers who accept surveys on WeChat and never complained.",
+        {
+            "all": [
+                {
+                    "any": [
+                        _condition("tag", "has", TAGS["store_regular"]),
+                        _condition("tag", "has", TAGS["online_shopper"]),
+                    ]
+                },
+                _condition("consent.wechat.surveys", "is", True),
+                {"not": _condition("tag", "has", TAGS["complained"])},
+            ]
+        },
+    ),
+]
+
+
+def _save_segments() -> int:
+    """The demo segments that do not exist yet (by name); returns how many were created."""
+    existing = set(list_segments().values_list("name", flat=True))
+    created = 0
+    for name, description, rules in DEMO_SEGMENTS:
+        if name not in existing:
+            create_segment(name=name, description=description, rules=rules)
+            created += 1
+    return created
 
 
 # --- surveys -------------------------------------------------------------------------------------
