@@ -528,6 +528,17 @@ def refresh_segment_count(*, segment: Segment, now: datetime | None = None) -> S
     return segment
 
 
+def refresh_segment_counts(*, now: datetime | None = None) -> int:
+    """Count every segment's members now and keep the figures (one COUNT per segment; there
+    are a few dozen segments, not thousands). Returns how many segments were counted."""
+    now = now or timezone.now()
+    segments = list(Segment.objects.order_by("pk"))
+    for segment in segments:
+        _count_members(segment, now)
+    Segment.objects.bulk_update(segments, ["member_count", "counted_at"])
+    return len(segments)
+
+
 def delete_segment(*, segment: Segment) -> None:
     """Delete a segment, unless something still uses it (a scheduled distribution sending to
     it, as the higher apps' usage checks report): then Conflict names what uses it and nothing

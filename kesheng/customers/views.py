@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kesheng.core.errors import Conflict, InvalidInput, NotFound
-from kesheng.customers.actions import create_segment, delete_segment, update_segment
+from kesheng.customers.actions import (
+    create_segment,
+    delete_segment,
+    refresh_segment_counts,
+    update_segment,
+)
 from kesheng.customers.contributions import TimelineCursor
 from kesheng.customers.forms import EXTRA_ROWS, MAX_ROWS, SegmentForm
 from kesheng.customers.models import Gender
@@ -119,8 +124,21 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "customers/segment_list.html",
-        {"segments": list_segments(), "can_add": request.user.has_perm(ADD_SEGMENT)},
+        {
+            "segments": list_segments(),
+            "can_add": request.user.has_perm(ADD_SEGMENT),
+            "can_recount": request.user.has_perm(CHANGE_SEGMENT),
+        },
     )
+
+
+@require_POST
+@login_required
+@permission_required(CHANGE_SEGMENT, raise_exception=True)
+def segment_recount(request: HttpRequest) -> HttpResponse:
+    counted = refresh_segment_counts()
+    messages.success(request, _("Counted the members of %(count)s segments.") % {"count": counted})
+    return redirect("customers:segments")
 
 
 def _posted_row_count(request: HttpRequest) -> int:

@@ -6,9 +6,8 @@ the check that stops a segment from being deleted while a scheduled distribution
 - ``surveys.responded``: completed a response to the survey with this link name.
 """
 
-from django.db.models import Exists, FloatField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import Range
+from django.db.models import Exists, F, OuterRef, Q, Window
+from django.db.models.functions import FirstValue, RowNumber
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -43,9 +42,11 @@ def _nps_questions() -> Q:
 
 
 def _nps_group_q(condition: Condition) -> Q:
+    """Customers whose latest NPS answer (in the window) is in the groups: one pass over the
+    NPS answers numbering each customer's newest first, not one lookup per customer."""
     values = ResponseValue.objects.filter(
         _nps_questions(),
-        response__customer_id=OuterRef("pk"),
+        response__customer_id__isnull=False,
         response__status=ResponseStatus.COMPLETED,
         number__isnull=False,
     )
@@ -54,18 +55,24 @@ def _nps_group_q(condition: Condition) -> Q:
         values = values.filter(
             response__completed_at__gte=start, response__completed_at__lte=condition.now
         )
-    latest = Coalesce(
-        Subquery(
-            values.order_by("-response__completed_at", "-response_id").values("number")[:1],
-            output_field=FloatField(),
-        ),
-        -1.0,  # no answer: in no group, so "not promoter" includes customers never asked
+    # Both numbered over all the customer's answers first; the group is tested afterwards
+    # (a filter on a window's result runs after the window, a plain filter before it).
+    by_customer = {
+        "partition_by": [F("response__customer_id")],
+        "order_by": [F("response__completed_at").desc(), F("response_id").desc()],
+    }
+    newest_first = values.annotate(
+        position=Window(RowNumber(), **by_customer),
+        latest=Window(FirstValue("number"), **by_customer),
     )
     groups = [condition.value] if condition.op in ("eq", "ne") else condition.value
-    combined = Q(pk__in=[])
-    for group in groups:
-        combined |= Q(Range(latest, NPS_GROUPS[group]))
-    return ~combined if condition.op == "ne" else combined
+    in_groups = Q(latest__range=NPS_GROUPS[groups[0]])
+    for group in groups[1:]:
+        in_groups |= Q(latest__range=NPS_GROUPS[group])
+    latest = newest_first.filter(in_groups, position=1).values("response__customer_id")
+    selected = Q(pk__in=latest)
+    # "ne" includes customers never asked (they are in no group).
+    return ~selected if condition.op == "ne" else selected
 
 
 def _responded_q(condition: Condition) -> Q:

@@ -215,3 +215,21 @@ def test_permissions(client, shoppers):
 
 def test_unknown_segment_page_is_404(manager, db):
     assert manager.get(reverse("customers:segment", args=[999])).status_code == 404
+
+
+def test_count_all_again_refreshes_the_stored_counts(manager, shoppers, make_customer):
+    segment = create_segment(name="VIP", rules=VIP)
+    make_customer("D", tags=["vip"])
+    response = manager.post(reverse("customers:segment_recount"))
+    assert response.status_code == 302
+    segment.refresh_from_db()
+    assert segment.member_count == 3
+
+
+def test_count_all_again_needs_the_change_permission(client, shoppers):
+    segment = create_segment(name="VIP", rules=VIP)
+    client_for(client, "agent")
+    assert client.post(reverse("customers:segment_recount")).status_code == 403
+    assert client.get(reverse("customers:segment_recount")).status_code == 405
+    segment.refresh_from_db()
+    assert segment.member_count == 2
