@@ -13,6 +13,6 @@ class CustomersConfig(AppConfig):
 
         register_importer("customers", CustomerImporter())
 
-        from kesheng.customers.segments import register_customer_fields
+        from kesheng.customers.segment_fields import register_customer_fields
 
         register_customer_fields()
