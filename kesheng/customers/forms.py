@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +28,7 @@ def field_choices() -> list:
     """The registered fields grouped for a <select>, in registration order within a group."""
     groups: dict[str, list] = {}
     for key, spec in segments.segment_fields.items():
-        groups.setdefault(str(spec.group or _("Other")), []).append((key, str(spec.label)))
+        groups.setdefault(str(spec.group or _("Other")), []).append((key, capfirst(spec.label)))
     return [("", "—")] + [(group, choices) for group, choices in groups.items()]
 
 
@@ -127,6 +128,7 @@ class SegmentForm(forms.Form):
     )
 
     def __init__(self, *args, row_count: int | None = None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         source = self.data if self.is_bound else self.initial.get("rows_data", {})
         count = row_count
