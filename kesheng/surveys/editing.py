@@ -249,3 +249,56 @@ def parse_skip_rules(text: str) -> tuple[list[dict], list[Message]]:
 
 def format_skip_rules(rules: list[Mapping] | None) -> str:
     return "\n".join(f"{rule.get('if', '')} | {rule.get('to', '')}" for rule in rules or [])
+
+
+# --- renames -----------------------------------------------------------------------------------
+
+
+def _questions_by_name(definition: Any) -> dict[str, tuple[tuple[int, int], Any]]:
+    """name -> ((page index, question index), title) of every well-formed question; anything
+    malformed is passed over (the definition check reports it)."""
+    found: dict[str, tuple[tuple[int, int], Any]] = {}
+    pages = definition.get("pages") if isinstance(definition, Mapping) else None
+    for page_index, page in enumerate(pages if isinstance(pages, list) else []):
+        questions = page.get("questions") if isinstance(page, Mapping) else None
+        for question_index, question in enumerate(questions if isinstance(questions, list) else []):
+            if isinstance(question, Mapping) and isinstance(question.get("name"), str):
+                found.setdefault(
+                    question["name"], ((page_index, question_index), question.get("title"))
+                )
+    return found
+
+
+def renamed_questions(before: Mapping, after: Any) -> list[tuple[str, str]]:
+    """The questions of ``before`` that ``after`` seems to rename, as (old name, new name):
+    a name that disappears while a new one appears with the same place (page and position)
+    and title, else the same title, else the same place. Sorted by old name."""
+    old, new = _questions_by_name(before), _questions_by_name(after)
+    gone = [name for name in old if name not in new]
+    came = [name for name in new if name not in old]
+    renames: list[tuple[str, str]] = []
+    rules = (
+        lambda o, n: old[o] == new[n],  # same place and title
+        lambda o, n: old[o][1] == new[n][1],  # moved, same title
+        lambda o, n: old[o][0] == new[n][0],  # same place, new title
+    )
+    for same in rules:
+        for old_name in list(gone):
+            new_name = next((name for name in came if same(old_name, name)), None)
+            if new_name is not None:
+                renames.append((old_name, new_name))
+                gone.remove(old_name)
+                came.remove(new_name)
+    return sorted(renames)
+
+
+def rename_token(renames: list[tuple[str, str]]) -> str:
+    """The value that confirms exactly these renames (names hold no ``>`` or ``,``)."""
+    return ",".join(f"{old}>{new}" for old, new in sorted(renames))
+
+
+def keep_tool_notes(old_question: Mapping, new_question: Mapping) -> dict:
+    """``new_question`` with the ``x_`` keys of ``old_question`` (tools' own notes, which the
+    form does not show) carried over."""
+    notes = {key: value for key, value in old_question.items() if str(key).startswith("x_")}
+    return {**notes, **new_question}

@@ -132,6 +132,16 @@ class QuestionForm(NoColonMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=ITEMS_HELP,
     )
+    columns = forms.CharField(
+        label=_("Matrix columns"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Instead of 5 or 7 points: one column per line, first to last, as "
+            "value|中文|English (at least two). The answer is the column's position; the value "
+            "is its code in exports. Leave empty to use points."
+        ),
+    )
     scale_min = forms.IntegerField(label=_("Scale from"), required=False)
     scale_max = forms.IntegerField(label=_("Scale to"), required=False)
     scale_points = forms.TypedChoiceField(
@@ -195,6 +205,7 @@ class QuestionForm(NoColonMixin, forms.Form):
             "has_other": bool(question.get("has_other")),
             "randomize": bool(question.get("randomize")),
             "rows": editing.format_items(question.get("rows")),
+            "columns": editing.format_items(question.get("columns")),
             "scale_min": scale.get("min"),
             "scale_max": scale.get("max"),
             "scale_points": scale.get("points"),
@@ -211,12 +222,30 @@ class QuestionForm(NoColonMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for field in ("choices", "rows"):
-            items, problems = editing.parse_items(cleaned.get(field) or "")
+        self.item_lines: dict[str, list[int]] = {}
+        for field in ("choices", "rows", "columns"):
+            text = cleaned.get(field) or ""
+            items, problems = editing.parse_items(text)
             for problem in problems:
                 self.add_error(field, translate_reason(problem))
             cleaned[f"{field}_items"] = items
+            self.item_lines[field] = [
+                number for number, line in enumerate(text.splitlines(), start=1) if line.strip()
+            ]
         return cleaned
+
+    def problem_text(self, rest: str, reason: Any) -> str:
+        """The reason shown on a field, naming the line of the choice, row or column it is
+        about (``columns[2].value`` -> "line 3: 'x' appears twice")."""
+        reason_text = translate_reason(reason)
+        match = re.match(r"\.?(choices|rows|columns)\[(\d+)\]", rest)
+        lines = getattr(self, "item_lines", {}).get(match.group(1), []) if match else []
+        if match and int(match.group(2)) < len(lines):
+            return gettext("line %(number)s: %(reason)s") % {
+                "number": lines[int(match.group(2))],
+                "reason": reason_text,
+            }
+        return reason_text
 
     def question(self) -> dict:
         """The question as the definition holds it (call after is_valid)."""
@@ -239,6 +268,8 @@ class QuestionForm(NoColonMixin, forms.Form):
             question["choices"] = data["choices_items"]
         if "rows" in keys:
             question["rows"] = data["rows_items"]
+        if "columns" in keys and data["columns_items"]:
+            question["columns"] = data["columns_items"]
         if "has_other" in keys and data["has_other"]:
             question["has_other"] = True
         if "randomize" in keys and data["randomize"]:
@@ -298,7 +329,7 @@ QUESTION_PROBLEM_FIELDS = {
     "visible_if": "visible_if",
     "choices": "choices",
     "rows": "rows",
-    "columns": "rows",
+    "columns": "columns",
     "has_other": "has_other",
     "randomize": "randomize",
     "scale.min": "scale_min",

@@ -39,6 +39,7 @@ from kesheng.surveys.actions.distribution import (
 )
 from kesheng.surveys.actions.settings import update_survey_settings
 from kesheng.surveys.actions.surveys import create_survey, set_survey_status, update_definition
+from kesheng.surveys.definition import validate_definition
 from kesheng.surveys.exports import FORMATS, export_responses, localized_text
 from kesheng.surveys.forms import (
     PAGE_PROBLEM_FIELDS,
@@ -72,7 +73,7 @@ from kesheng.surveys.queries.results import (
     get_survey_results,
     list_responses,
 )
-from kesheng.surveys.queries.surveys import list_surveys
+from kesheng.surveys.queries.surveys import count_responses_answering, list_surveys
 
 VIEW = "surveys.view_survey"
 VIEW_RESPONSES = "surveys.view_response"
@@ -153,6 +154,26 @@ def _problem_text(error: FieldError) -> str:
     path = error.field.removeprefix("definition.").removeprefix("definition")
     reason = translate_reason(error.reason)
     return f"{path}: {reason}" if path else reason
+
+
+def _rename_warning(
+    request: HttpRequest, survey: Survey, changed: dict, renames: list[tuple[str, str]]
+) -> dict | None:
+    """What to show before saving a change that renames questions of a survey with responses
+    (a question's name is its identity in results and exports, so the renamed one starts
+    afresh there), or None when there is nothing to confirm: no rename, no responses, the
+    change is refused anyway (its problems are shown first), or the request confirms exactly
+    these renames."""
+    if not renames or not survey.responses.exists() or validate_definition(changed):
+        return None
+    token = editing.rename_token(renames)
+    if request.POST.get("confirm_rename") == token:
+        return None
+    counts = count_responses_answering(survey, [old for old, _new in renames])
+    return {
+        "token": token,
+        "renames": [{"old": old, "new": new, "count": counts[old]} for old, new in renames],
+    }
 
 
 # --- list and new ------------------------------------------------------------------------------
@@ -291,14 +312,17 @@ def _question_form_errors(form: QuestionForm, errors: list[FieldError], definiti
         if prefix and (
             error.field == prefix or error.field.startswith((prefix + ".", prefix + "["))
         ):
-            field = question_problem_field(error.field[len(prefix) :], form.cleaned_data["type"])
+            rest = error.field[len(prefix) :]
+            field = question_problem_field(rest, form.cleaned_data["type"])
             if field:
-                form.add_error(field, translate_reason(error.reason))
+                form.add_error(field, form.problem_text(rest, error.reason))
                 continue
         form.add_error(None, _problem_text(error))
 
 
-def _question_page(request, survey, form, *, page_name, question_name=None, status=200):
+def _question_page(
+    request, survey, form, *, page_name, question_name=None, status=200, rename_warning=None
+):
     return render(
         request,
         "surveys/staff/question_form.html",
@@ -308,6 +332,7 @@ def _question_page(request, survey, form, *, page_name, question_name=None, stat
             "page_name": page_name,
             "question_name": question_name,
             "language": _language(),
+            "rename_warning": rename_warning,
         },
         status=status,
     )
@@ -357,17 +382,33 @@ def question_edit(request: HttpRequest, survey: Survey, name: str) -> HttpRespon
         page_names=_page_names(definition),
         initial=QuestionForm.initial_from(question, page["name"]),
     )
+    rename_warning = None
     if request.method == "POST" and form.is_valid():
+        new_name = form.cleaned_data["name"]
         changed = editing.replace_question(
-            definition, name, form.question(), form.cleaned_data["page"]
+            definition,
+            name,
+            editing.keep_tool_notes(question, form.question()),
+            form.cleaned_data["page"],
         )
-        errors = _save_definition(request, survey, changed)
-        if not errors:
-            return redirect(_editor_url(survey, f"question-{form.cleaned_data['name']}"))
-        _question_form_errors(form, errors, changed)
-    status = 400 if request.method == "POST" else 200
+        renames = [(name, new_name)] if new_name != name else []
+        rename_warning = _rename_warning(request, survey, changed, renames)
+        if rename_warning is None:
+            errors = _save_definition(request, survey, changed)
+            if not errors:
+                return redirect(_editor_url(survey, f"question-{new_name}"))
+            _question_form_errors(form, errors, changed)
+    status = 200
+    if request.method == "POST":
+        status = 409 if rename_warning else 400
     return _question_page(
-        request, survey, form, page_name=page["name"], question_name=name, status=status
+        request,
+        survey,
+        form,
+        page_name=page["name"],
+        question_name=name,
+        status=status,
+        rename_warning=rename_warning,
     )
 
 
@@ -471,17 +512,24 @@ def page_edit(request: HttpRequest, survey: Survey, page_name: str) -> HttpRespo
 def definition_json(request: HttpRequest, survey: Survey) -> HttpResponse:
     """The whole definition as JSON; with change permission, editable."""
     can_edit = request.user.has_perm(CHANGE)
+    rename_warning = None
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
         form = DefinitionJsonForm(request.POST)
-        if form.is_valid():
-            errors = _save_definition(request, survey, form.cleaned_data["definition"])
-            if not errors:
-                return redirect(reverse("surveys:json", args=[survey.pk]))
-            for error in errors:
-                form.add_error("definition", _problem_text(error))
         status = 400
+        if form.is_valid():
+            submitted = form.cleaned_data["definition"]
+            renames = editing.renamed_questions(_definition(survey), submitted)
+            rename_warning = _rename_warning(request, survey, submitted, renames)
+            if rename_warning is None:
+                errors = _save_definition(request, survey, submitted)
+                if not errors:
+                    return redirect(reverse("surveys:json", args=[survey.pk]))
+                for error in errors:
+                    form.add_error("definition", _problem_text(error))
+            else:
+                status = 409
     else:
         text = json.dumps(_definition(survey), ensure_ascii=False, indent=2)
         form = DefinitionJsonForm(initial={"definition": text})
@@ -489,7 +537,12 @@ def definition_json(request: HttpRequest, survey: Survey) -> HttpResponse:
     return render(
         request,
         "surveys/staff/definition_json.html",
-        {"survey": survey, "form": form, "can_edit": can_edit},
+        {
+            "survey": survey,
+            "form": form,
+            "can_edit": can_edit,
+            "rename_warning": rename_warning,
+        },
         status=status,
     )
 

@@ -88,3 +88,29 @@ def test_skip_rules_split_at_the_last_bar_so_conditions_may_use_or():
         "line 3: write the condition, then | and the page to go to",
     ]
     assert editing.format_skip_rules(rules) == "{a} = 1 || {b} = 2 | end"
+
+
+def test_renamed_questions_pairs_names_by_place_then_by_title():
+    import copy
+
+    changed = copy.deepcopy(SAMPLE_DEFINITION)
+    changed["pages"][0]["questions"][0]["name"] = "recommend"  # same place
+    age = changed["pages"][1]["questions"].pop(2)
+    age["name"] = "years"
+    changed["pages"][0]["questions"].insert(0, age)  # moved, same title
+    assert editing.renamed_questions(SAMPLE_DEFINITION, changed) == [
+        ("age", "years"),
+        ("nps", "recommend"),
+    ]
+    assert editing.rename_token([("nps", "recommend"), ("age", "years")]) == (
+        "age>years,nps>recommend"
+    )
+
+
+def test_renamed_questions_ignores_deletions_additions_and_malformed_definitions():
+    deleted = editing.delete_question(SAMPLE_DEFINITION, "age")
+    assert editing.renamed_questions(SAMPLE_DEFINITION, deleted) == []
+    added = editing.add_question(SAMPLE_DEFINITION, "p2", {"name": "q9", "type": "email"})
+    assert editing.renamed_questions(SAMPLE_DEFINITION, added) == []
+    assert editing.renamed_questions(SAMPLE_DEFINITION, {"pages": "nope"}) == []
+    assert editing.renamed_questions(SAMPLE_DEFINITION, {"pages": [{"questions": [1]}]}) == []

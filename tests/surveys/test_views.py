@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from kesheng.surveys.actions.surveys import create_survey
 from kesheng.surveys.models import Survey
@@ -524,3 +525,345 @@ def test_survey_list_and_results_use_a_fixed_number_of_queries(
         assert manager.get(url("list")).status_code == 200
     with django_assert_max_num_queries(12):
         assert manager.get(url("results", answered.pk)).status_code == 200
+
+
+# --- the form editor covers every type's own settings ------------------------------------------
+
+
+def matrix_post(**overrides):
+    data = {
+        "name": "satisfaction",
+        "type": "matrix",
+        "page": "p2",
+        "title_zh": "各方面满意度",
+        "title_en": "Satisfaction with",
+        "rows": "delivery|配送|Delivery\nprice|价格|Price",
+        "columns": "bad|差|Bad\nok|一般|OK\ngood|好|Good",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_matrix_columns_are_added_in_the_form_editor(manager, survey):
+    response = manager.post(url("question_edit", survey.pk, "satisfaction"), matrix_post())
+    assert response.status_code == 302
+    matrix = definition_of(survey)["pages"][1]["questions"][0]
+    assert matrix == {
+        "name": "satisfaction",
+        "type": "matrix",
+        "title": {"zh-hans": "各方面满意度", "en": "Satisfaction with"},
+        "rows": [
+            {"value": "delivery", "text": {"zh-hans": "配送", "en": "Delivery"}},
+            {"value": "price", "text": {"zh-hans": "价格", "en": "Price"}},
+        ],
+        "columns": [
+            {"value": "bad", "text": {"zh-hans": "差", "en": "Bad"}},
+            {"value": "ok", "text": {"zh-hans": "一般", "en": "OK"}},
+            {"value": "good", "text": {"zh-hans": "好", "en": "Good"}},
+        ],
+    }
+
+
+def test_matrix_rows_and_columns_round_trip_reorder_and_remove(manager, survey):
+    manager.post(url("question_edit", survey.pk, "satisfaction"), matrix_post())
+    form = manager.get(url("question_edit", survey.pk, "satisfaction")).context["form"]
+    assert form.initial["columns"] == "bad|差|Bad\nok|一般|OK\ngood|好|Good"
+    assert form.initial["rows"] == "delivery|配送|Delivery\nprice|价格|Price"
+    response = manager.post(
+        url("question_edit", survey.pk, "satisfaction"),
+        matrix_post(
+            rows="price|价格|Price\ndelivery|配送\nstaff|员工|Staff",
+            columns="good|好|Good\n\nbad|差",
+        ),
+    )
+    assert response.status_code == 302
+    matrix = definition_of(survey)["pages"][1]["questions"][0]
+    assert [(row["value"], row["text"]) for row in matrix["rows"]] == [
+        ("price", {"zh-hans": "价格", "en": "Price"}),
+        ("delivery", {"zh-hans": "配送"}),
+        ("staff", {"zh-hans": "员工", "en": "Staff"}),
+    ]
+    assert [(column["value"], column["text"]) for column in matrix["columns"]] == [
+        ("good", {"zh-hans": "好", "en": "Good"}),
+        ("bad", {"zh-hans": "差"}),
+    ]
+
+
+def test_clearing_matrix_columns_returns_to_points(manager, survey):
+    manager.post(url("question_edit", survey.pk, "satisfaction"), matrix_post())
+    response = manager.post(
+        url("question_edit", survey.pk, "satisfaction"), matrix_post(columns="", scale_points="7")
+    )
+    assert response.status_code == 302
+    matrix = definition_of(survey)["pages"][1]["questions"][0]
+    assert "columns" not in matrix
+    assert matrix["scale"] == {"points": 7}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        ({"columns": "only|唯一"}, "columns", "needs at least 2 columns"),
+        ({"columns": "a|甲\nb|乙\na|丙"}, "columns", "line 3: 'a' appears twice"),
+        ({"columns": "a|甲\n\nb|乙\nb|丙"}, "columns", "line 4: 'b' appears twice"),
+        ({"columns": "a|甲\n|乙"}, "columns", "line 2: the value before the first | is missing"),
+        ({"scale_points": "5"}, "columns", "give either columns or scale, not both"),
+        ({"rows": ""}, "rows", "needs at least one row"),
+        ({"rows": "x|甲\nx|乙"}, "rows", "line 2: 'x' appears twice"),
+    ],
+)
+def test_bad_matrix_rows_or_columns_are_refused_on_their_field(
+    manager, survey, overrides, field, reason
+):
+    before = definition_of(survey)
+    response = manager.post(
+        url("question_edit", survey.pk, "satisfaction"), matrix_post(**overrides)
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [reason]
+    assert escape(reason) in response.content.decode()
+    assert definition_of(survey) == before
+
+
+def test_matrix_columns_field_is_on_the_question_page(manager, survey):
+    html = manager.get(url("question_edit", survey.pk, "satisfaction")).content.decode()
+    assert 'name="columns"' in html
+    assert "Matrix columns" in html
+
+
+def test_type_specific_settings_are_saved_from_the_form(manager, survey):
+    cases = [
+        (
+            question_post(
+                name="often", type="multiple_choice", visible_if="", has_other="on",
+                randomize="on", validation_min_choices="1", validation_max_choices="2",
+            ),
+            {"has_other": True, "randomize": True,
+             "validation": {"min_choices": 1, "max_choices": 2}},
+        ),
+        (
+            question_post(
+                name="order", type="ranking", visible_if="", randomize="on", required=None
+            ),
+            {"randomize": True},
+        ),
+        (
+            question_post(
+                name="code", type="short_text", choices="", visible_if="",
+                validation_regex="[A-Z]{2}[0-9]{4}", validation_max_length="6",
+            ),
+            {"validation": {"regex": "[A-Z]{2}[0-9]{4}", "max_length": 6}},
+        ),
+        (
+            question_post(
+                name="spend", type="numeric", choices="", visible_if="",
+                validation_min="0", validation_max="99.5", validation_integer="on",
+            ),
+            {"validation": {"min": 0, "max": 99.5, "integer": True}},
+        ),
+        (
+            question_post(
+                name="score", type="rating", choices="", visible_if="",
+                scale_min="0", scale_max="10", scale_style="numbers",
+            ),
+            {"scale": {"min": 0, "max": 10, "style": "numbers"}},
+        ),
+        (
+            question_post(name="agree", type="likert", choices="", visible_if="", scale_points="7"),
+            {"scale": {"points": 7}},
+        ),
+    ]  # fmt: skip
+    for post, expected in cases:
+        response = manager.post(url("question_add", survey.pk, "p2"), post)
+        assert response.status_code == 302, response.context["form"].errors
+        saved = definition_of(survey)["pages"][1]["questions"][-1]
+        assert {key: saved[key] for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        (
+            {
+                "type": "multiple_choice",
+                "validation_min_choices": "3",
+                "validation_max_choices": "2",
+            },
+            "validation_min_choices",
+            "is more than the 2 choices offered",
+        ),
+        (
+            {"type": "short_text", "choices": "", "validation_regex": "(a+)+"},
+            "validation_regex",
+            "repeats a group that itself repeats or has alternatives, which can take too long "
+            "to check; simplify the expression",
+        ),
+        (
+            {"type": "rating", "choices": "", "scale_min": "5", "scale_max": "1"},
+            "scale_min",
+            "min must be below max",
+        ),
+        (
+            {"type": "numeric", "choices": "", "validation_min": "abc"},
+            "validation_min",
+            "must be a number",
+        ),
+        (
+            {"type": "single_choice", "choices": "other|其他\nx|甲", "has_other": "on"},
+            "choices",
+            "the value 'other' is taken by has_other; give the choice another value",
+        ),
+    ],
+)
+def test_bad_type_specific_settings_are_refused_on_their_field(
+    manager, survey, overrides, field, reason
+):
+    before = definition_of(survey)
+    response = manager.post(
+        url("question_add", survey.pk, "p2"), question_post(visible_if="", **overrides)
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [reason]
+    assert definition_of(survey) == before
+
+
+def test_editing_in_the_form_keeps_tool_notes(manager, survey):
+    import json
+
+    definition = definition_of(survey)
+    definition["pages"][1]["questions"][4]["x_source"] = "limesurvey:123"
+    manager.post(url("json", survey.pk), {"definition": json.dumps(definition)})
+    manager.post(
+        url("question_edit", survey.pk, "comment"),
+        question_post(name="comment", type="long_text", choices="", visible_if="", page="p2"),
+    )
+    assert definition_of(survey)["pages"][1]["questions"][4]["x_source"] == "limesurvey:123"
+
+
+# --- renaming a question of a survey with responses --------------------------------------------
+
+
+def rename_post(**overrides):
+    data = {
+        "name": "recommend", "type": "nps", "page": "p1", "title_zh": "推荐可能性",
+        "title_en": "Likelihood to recommend", "required": "on",
+    }  # fmt: skip
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_renaming_a_question_with_responses_warns_and_saves_nothing(manager, survey):
+    add_completed_response(survey, {"nps": 9, "csat": 4})
+    add_completed_response(survey, {"nps": 3, "csat": 2})
+    add_completed_response(survey, {"nps": 5})
+    before = definition_of(survey)
+    response = manager.post(
+        url("question_edit", survey.pk, "csat"),
+        rename_post(name="overall", type="csat", title_zh="满意度", required=None),
+    )
+    assert response.status_code == 409
+    assert response.context["rename_warning"] == {
+        "token": "csat>overall",
+        "renames": [{"old": "csat", "new": "overall", "count": 2}],
+    }
+    html = response.content.decode()
+    assert "2 responses answered csat." in html
+    assert "Results and exports will treat overall as a new question" in html
+    assert 'name="confirm_rename" value="csat&gt;overall"' in html
+    assert definition_of(survey) == before
+    assert Survey.objects.get(pk=survey.pk).current_version.number == 1
+
+
+def test_a_confirmed_rename_is_saved_as_a_new_version(manager, survey):
+    add_completed_response(survey, {"nps": 9})
+    response = manager.post(
+        url("question_edit", survey.pk, "nps"), rename_post(confirm_rename="nps>recommend")
+    )
+    assert response.status_code == 302
+    assert response.url == url("editor", survey.pk) + "#question-recommend"
+    assert names_by_page(survey)[0][0] == "recommend"
+    assert Survey.objects.get(pk=survey.pk).current_version.number == 2
+
+
+def test_a_confirmation_of_another_rename_does_not_count(manager, survey):
+    add_completed_response(survey, {"nps": 9})
+    before = definition_of(survey)
+    response = manager.post(
+        url("question_edit", survey.pk, "nps"), rename_post(confirm_rename="nps>promoter")
+    )
+    assert response.status_code == 409
+    assert definition_of(survey) == before
+
+
+def test_renaming_without_responses_needs_no_confirmation(manager, survey):
+    response = manager.post(url("question_edit", survey.pk, "nps"), rename_post())
+    assert response.status_code == 302
+    assert names_by_page(survey)[0][0] == "recommend"
+
+
+def test_a_rename_that_is_refused_anyway_shows_the_problem_not_the_warning(manager, survey):
+    add_completed_response(survey, {"nps": 9})
+    before = definition_of(survey)
+    response = manager.post(
+        url("question_edit", survey.pk, "nps"), rename_post(name="csat", confirm_rename=None)
+    )
+    assert response.status_code == 400
+    assert response.context["rename_warning"] is None
+    assert definition_of(survey) == before
+
+
+def test_json_editor_warns_before_a_rename_and_saves_it_when_confirmed(manager, survey):
+    import json
+
+    add_completed_response(survey, {"nps": 9, "comment": "好"})
+    before = definition_of(survey)
+    renamed = json.loads(json.dumps(before))
+    renamed["pages"][0]["questions"][0]["name"] = "recommend"
+    renamed["pages"][1]["questions"][4]["name"] = "remarks"
+    text = json.dumps(renamed, ensure_ascii=False)
+    response = manager.post(url("json", survey.pk), {"definition": text})
+    assert response.status_code == 409
+    assert response.context["rename_warning"]["renames"] == [
+        {"old": "comment", "new": "remarks", "count": 1},
+        {"old": "nps", "new": "recommend", "count": 1},
+    ]
+    assert "1 response answered nps." in response.content.decode()
+    assert definition_of(survey) == before
+    response = manager.post(
+        url("json", survey.pk), {"definition": text, "confirm_rename": "nps>recommend"}
+    )
+    assert response.status_code == 409
+    assert definition_of(survey) == before
+    response = manager.post(
+        url("json", survey.pk),
+        {"definition": text, "confirm_rename": "comment>remarks,nps>recommend"},
+    )
+    assert response.status_code == 302
+    assert definition_of(survey) == renamed
+    assert Survey.objects.get(pk=survey.pk).current_version.number == 2
+
+
+def test_json_editor_sees_a_moved_and_renamed_question_by_its_title(manager, survey):
+    import json
+
+    add_completed_response(survey, {"nps": 7, "age": 30})
+    renamed = json.loads(json.dumps(definition_of(survey)))
+    age = renamed["pages"][1]["questions"].pop(2)
+    age["name"] = "years"
+    renamed["pages"][0]["questions"].append(age)
+    response = manager.post(url("json", survey.pk), {"definition": json.dumps(renamed)})
+    assert response.status_code == 409
+    assert response.context["rename_warning"]["renames"] == [
+        {"old": "age", "new": "years", "count": 1}
+    ]
+
+
+def test_json_editor_without_renames_saves_directly_when_there_are_responses(manager, survey):
+    import json
+
+    add_completed_response(survey, {"nps": 9})
+    changed = json.loads(json.dumps(definition_of(survey)))
+    changed["title"]["en"] = "Renamed survey"
+    response = manager.post(url("json", survey.pk), {"definition": json.dumps(changed)})
+    assert response.status_code == 302
+    assert definition_of(survey)["title"]["en"] == "Renamed survey"

@@ -3,7 +3,7 @@ sees."""
 
 from django.db.models import Count, Q, QuerySet
 
-from kesheng.surveys.models import ResponseStatus, Survey
+from kesheng.surveys.models import Response, ResponseStatus, Survey
 
 
 def list_surveys() -> QuerySet[Survey]:
@@ -17,3 +17,12 @@ def list_surveys() -> QuerySet[Survey]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+def count_responses_answering(survey: Survey, names: list[str]) -> dict[str, int]:
+    """name -> how many responses of the survey (any version, completed or in progress) hold
+    an answer to the question of that name: one query per name."""
+    return {
+        name: Response.objects.filter(survey=survey, answers__has_key=name).count()
+        for name in names
+    }
