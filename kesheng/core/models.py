@@ -59,3 +59,26 @@ class LocalizedNameMixin(models.Model):
         if language.startswith("en") and self.name_en:
             return self.name_en
         return self.name_zh or self.name_en
+
+
+class ScheduledJob(models.Model):
+    """One periodic job of ``settings.CELERY_BEAT_SCHEDULE`` as the in-process scheduler of
+    embedded mode keeps it (``kesheng.core.scheduler``): when it last started, and the lease
+    of the process running it. Every process on the database shares the row, so each due run
+    is claimed by one process only (a compare-and-set on ``last_run_at``) and a job never
+    runs in two processes at once (the lease)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    last_run_at = models.DateTimeField(_("last run at"), null=True, blank=True)
+    lease_owner = models.CharField(_("lease owner"), max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(_("lease expires at"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    run_count = models.PositiveIntegerField(_("runs"), default=0)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,7 +11,17 @@ class Replaced(Exception):
     """Stands for exec replacing the process: nothing after it runs."""
 
 
-def test_production_runs_gunicorn_with_this_interpreter_and_the_workers_asked_for(monkeypatch):
+@pytest.mark.parametrize(
+    ("redis_url", "scheduler_arguments"),
+    [
+        ("redis://127.0.0.1:6379/0", []),
+        ("", ["--config", "python:kesheng.core.gunicorn_config"]),
+    ],
+)
+def test_production_runs_gunicorn_with_this_interpreter_and_the_workers_asked_for(
+    monkeypatch, settings, redis_url, scheduler_arguments
+):
+    settings.REDIS_URL = redis_url
     started = []
 
     def execv(path, arguments):
@@ -35,8 +45,30 @@ def test_production_runs_gunicorn_with_this_interpreter_and_the_workers_asked_fo
             "2",
             "--access-logfile",
             "-",
+            *scheduler_arguments,
         ]
     ]
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "arguments", "starts_scheduler"),
+    [
+        ("", [], True),
+        ("", ["--no-scheduler"], False),
+        ("redis://127.0.0.1:6379/0", [], False),
+    ],
+)
+def test_the_development_server_runs_the_periodic_jobs_only_without_a_broker(
+    monkeypatch, settings, redis_url, arguments, starts_scheduler
+):
+    from kesheng.core import scheduler
+
+    settings.REDIS_URL = redis_url
+    events = []
+    monkeypatch.setattr(scheduler, "start_in_background", lambda: events.append("scheduler"))
+    monkeypatch.setattr(serve, "call_command", lambda *_, **__: events.append("server"))
+    call_command("serve", *arguments)
+    assert events == (["scheduler", "server"] if starts_scheduler else ["server"])
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,16 @@
-"""``kesheng serve``: run the web UI and API on one machine (the embedded default)."""
+"""``kesheng serve``: run the web UI and API on one machine (the embedded default).
+
+Without ``REDIS_URL`` (no broker, so no Celery beat) it also runs the periodic jobs of
+``settings.CELERY_BEAT_SCHEDULE`` in-process (``kesheng.core.scheduler``): in a thread beside
+Django's server, or in each gunicorn worker with ``--production`` (the database leases make
+each job run once). ``--no-scheduler`` leaves them to a separate ``kesheng scheduler``.
+"""
 
 import argparse
 import os
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -66,10 +73,22 @@ class Command(BaseCommand):
             default=os.environ.get("WEB_WORKERS", "3"),
             help=_("web worker processes with --production (default: $WEB_WORKERS or 3)"),
         )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help=_(
+                "without REDIS_URL, do not run the periodic jobs in this process (run "
+                "kesheng scheduler instead); with REDIS_URL, Celery beat runs them anyway"
+            ),
+        )
 
     def handle(self, *args, **options):
         address = f"{options['host']}:{options['port']}"
+        with_scheduler = not settings.REDIS_URL and not options["no_scheduler"]
         if options["production"]:
+            scheduler_config = (
+                ["--config", "python:kesheng.core.gunicorn_config"] if with_scheduler else []
+            )
             # ``python -m gunicorn`` with this interpreter: .venv/bin need not be on PATH.
             os.execv(
                 sys.executable,
@@ -84,7 +103,15 @@ class Command(BaseCommand):
                     str(options["workers"]),
                     "--access-logfile",
                     "-",
+                    *scheduler_config,
                 ],
+            )
+        if with_scheduler:
+            from kesheng.core.scheduler import start_in_background
+
+            start_in_background()
+            self.stdout.write(
+                _("Periodic jobs run in this process (no REDIS_URL, so no Celery beat).")
             )
         self.stdout.write(
             _("Kesheng is serving on %(url)s (Ctrl+C stops it)") % {"url": f"http://{address}/"}
