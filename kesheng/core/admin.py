@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kesheng.core.models import DomainEvent
+from kesheng.core.models import DomainEvent, ScheduledJob
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,3 +36,22 @@ class DomainEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("dispatched"), boolean=True)
     def is_dispatched(self, event: DomainEvent) -> bool:
         return event.dispatched_at is not None
+
+
+@admin.register(ScheduledJob)
+class ScheduledJobAdmin(ReadOnlyAdmin):
+    """The periodic jobs the in-process scheduler of embedded mode runs: when each last ran,
+    who runs it now and its last error (docs/deploy.md)."""
+
+    list_display = ["name", "last_run_at", "last_finished_at", "run_count", "lease_owner"]
+    ordering = ["name"]
+    readonly_fields = [
+        "name",
+        "last_run_at",
+        "last_finished_at",
+        "run_count",
+        "lease_owner",
+        "lease_expires_at",
+        "last_error",
+    ]
+    fields = readonly_fields
