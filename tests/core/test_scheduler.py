@@ -236,3 +236,42 @@ def test_scheduler_command_refuses_when_celery_beat_runs_the_jobs(monkeypatch):
     with pytest.raises(CommandError) as refused:
         call_command("scheduler", "--once")
     assert refused.value.returncode == 2
+
+
+@pytest.mark.django_db
+def test_every_job_of_the_real_schedule_runs_in_process_without_error(clock):
+    ran = Scheduler(clock=clock, owner="serve").run_due()
+    assert ran == list(settings.CELERY_BEAT_SCHEDULE)
+    jobs = ScheduledJob.objects.order_by("name")
+    assert [(job.name, job.run_count, job.last_error) for job in jobs] == [
+        (name, 1, "") for name in sorted(settings.CELERY_BEAT_SCHEDULE)
+    ]
+
+
+@pytest.mark.django_db
+def test_the_scheduler_sends_an_invitation_whose_delay_has_passed(make_customer):
+    """The gap this scheduler closes: in embedded mode a delayed invitation used to wait for a
+    beat that never ran."""
+    from django.utils import timezone
+
+    from kesheng.surveys.actions.distribution import create_distribution, create_invitations
+    from kesheng.surveys.actions.surveys import create_survey
+    from kesheng.surveys.models import Invitation
+    from tests.surveys.test_distribution import DEFINITION
+
+    survey = create_survey(title="S", definition=DEFINITION, slug="s", status="open")
+    by_email = create_distribution(survey=survey, kind="email")
+    customer = make_customer("T1", email="t1@example.com", consents={"email:surveys": True})
+    create_invitations(
+        distribution=by_email,
+        customer_pks=[customer.pk],
+        send_after=timezone.now() - timedelta(minutes=1),
+    )
+    assert Invitation.objects.get().status == "pending"
+    schedule = {
+        name: spec
+        for name, spec in settings.CELERY_BEAT_SCHEDULE.items()
+        if spec["task"] == "kesheng.surveys.send_due_invitations"
+    }
+    assert Scheduler(schedule, owner="serve").run_due() == list(schedule)
+    assert Invitation.objects.get().status == "sent"
