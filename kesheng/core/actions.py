@@ -61,3 +61,13 @@ def release_scheduled_job(*, name: str, owner: str, now: datetime, error: str = 
             run_count=F("run_count") + 1,
         )
     return updated == 1
+
+
+def renew_scheduled_job(*, name: str, owner: str, now: datetime, lease_seconds: float) -> bool:
+    """Extend ``owner``'s lease of the running job to ``lease_seconds`` from ``now`` (the
+    heartbeat of a job still running). False when the lease is no longer ``owner``'s.
+    Emits nothing."""
+    updated = ScheduledJob.objects.filter(name=name, lease_owner=owner).update(
+        lease_expires_at=now + timedelta(seconds=lease_seconds)
+    )
+    return updated == 1

@@ -31,10 +31,15 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from kesheng.core.actions import claim_scheduled_job, register_scheduled_job, release_scheduled_job
+from kesheng.core.actions import (
+    claim_scheduled_job,
+    register_scheduled_job,
+    release_scheduled_job,
+    renew_scheduled_job,
+)
 
 logger = logging.getLogger("kesheng.scheduler")
 
@@ -42,10 +47,11 @@ logger = logging.getLogger("kesheng.scheduler")
 # clock that jumped, is noticed within a minute.
 LONGEST_WAIT_SECONDS = 60.0
 SHORTEST_WAIT_SECONDS = 1.0
-# A job not finished after its lease may be taken by another process (the one holding it is
-# presumed dead). Celery's time limits do not stop a task run in-process, so the lease is
-# generous: twice the task's hard time limit, and at least an hour.
-SHORTEST_LEASE_SECONDS = 3600.0
+# A process running a job renews its lease every HEARTBEAT_SECONDS; a lease not renewed for
+# LEASE_SECONDS (the process died) lets another process take the job. So a job, however long,
+# never runs in two processes at once, and a killed process blocks it for 5 minutes at most.
+LEASE_SECONDS = 300.0
+HEARTBEAT_SECONDS = 60.0
 
 TaskRunner = Callable[[str, tuple, dict], Any]
 
@@ -103,15 +109,6 @@ def run_task_in_process(task_name: str, args: tuple, kwargs: dict) -> Any:
     return task.apply(args=args, kwargs=kwargs, throw=True).result
 
 
-def _lease_seconds(task_name: str) -> float:
-    try:
-        task = _celery_app().tasks[task_name]
-    except KeyError:
-        return SHORTEST_LEASE_SECONDS
-    time_limit = getattr(task, "time_limit", None) or 0
-    return max(SHORTEST_LEASE_SECONDS, 2.0 * float(time_limit))
-
-
 def _default_clock() -> datetime:
     return timezone.now()
 
@@ -128,6 +125,8 @@ class Scheduler:
         run_task: TaskRunner = run_task_in_process,
         owner: str | None = None,
         longest_wait_seconds: float = LONGEST_WAIT_SECONDS,
+        lease_seconds: float = LEASE_SECONDS,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
     ):
         if beat_schedule is None:
             beat_schedule = settings.CELERY_BEAT_SCHEDULE
@@ -136,6 +135,8 @@ class Scheduler:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.entries = load_entries(beat_schedule, clock)
         self.longest_wait_seconds = longest_wait_seconds
+        self.lease_seconds = lease_seconds
+        self.heartbeat_seconds = heartbeat_seconds
         self.shortest_wait_seconds = min(SHORTEST_WAIT_SECONDS, longest_wait_seconds)
         self.wait_seconds = self.shortest_wait_seconds
 
@@ -160,7 +161,7 @@ class Scheduler:
                 name=entry.name,
                 seen_last_run_at=job.last_run_at,
                 now=now,
-                lease_seconds=_lease_seconds(entry.task),
+                lease_seconds=self.lease_seconds,
                 owner=self.owner,
             )
             if claimed:
@@ -171,12 +172,20 @@ class Scheduler:
 
     def _run(self, entry: Entry) -> None:
         logger.info("running scheduled job %s (%s)", entry.name, entry.task)
+        finished = threading.Event()
+        heartbeat = threading.Thread(
+            target=self._renew_until, args=(entry.name, finished), daemon=True
+        )
+        heartbeat.start()
         error = ""
         try:
             self.run_task(entry.task, entry.args, entry.kwargs)
         except Exception as failure:  # a job's failure must not stop the others
             logger.exception("scheduled job %s (%s) failed", entry.name, entry.task)
             error = f"{type(failure).__name__}: {failure}"
+        finally:
+            finished.set()
+            heartbeat.join()
         if not release_scheduled_job(
             name=entry.name, owner=self.owner, now=self.clock(), error=error
         ):
@@ -184,6 +193,23 @@ class Scheduler:
                 "scheduled job %s outlived its lease; another process may have run it too",
                 entry.name,
             )
+
+    def _renew_until(self, name: str, finished: threading.Event) -> None:
+        """Keep the lease of the running job alive (a thread of its own, so a job that takes
+        long still holds it); its database connection is closed when the job ends."""
+        try:
+            while not finished.wait(self.heartbeat_seconds):
+                try:
+                    renew_scheduled_job(
+                        name=name,
+                        owner=self.owner,
+                        now=self.clock(),
+                        lease_seconds=self.lease_seconds,
+                    )
+                except Exception:  # a locked database: the next beat tries again
+                    logger.exception("could not renew the lease of scheduled job %s", name)
+        finally:
+            connection.close()
 
     def run_forever(self, stop: threading.Event) -> None:
         """Check and run due jobs until ``stop`` is set; a failure of the check itself (the

@@ -2,6 +2,7 @@
 that fails does not stop the others. Time is a fake clock; nothing sleeps."""
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -217,14 +218,15 @@ def test_an_entry_without_a_task_is_refused(clock):
 
 @pytest.mark.django_db
 def test_scheduler_command_once_runs_the_due_jobs(monkeypatch, capsys):
-    from kesheng.core import scheduler as scheduler_module
+    import functools
+
+    from kesheng.core.management.commands import scheduler as command
 
     runner = Recorder()
     monkeypatch.setattr(settings, "CELERY_BEAT_SCHEDULE", {"often": SCHEDULE["often"]})
-    monkeypatch.setattr(scheduler_module, "run_task_in_process", runner)
-    monkeypatch.setattr(scheduler_module.Scheduler.__init__, "__kwdefaults__",
-                        {"clock": FakeClock(), "run_task": runner, "owner": None,
-                         "longest_wait_seconds": 60.0})  # fmt: skip
+    monkeypatch.setattr(
+        command, "Scheduler", functools.partial(Scheduler, clock=FakeClock(), run_task=runner)
+    )
     call_command("scheduler", "--once", "--json")
     assert capsys.readouterr().out.strip() == '{"ran": ["often"]}'
     call_command("scheduler", "--once", "--json")
@@ -275,3 +277,37 @@ def test_the_scheduler_sends_an_invitation_whose_delay_has_passed(make_customer)
     }
     assert Scheduler(schedule, owner="serve").run_due() == list(schedule)
     assert Invitation.objects.get().status == "sent"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_long_job_keeps_renewing_its_lease_while_it_runs(clock):
+    seen = []
+
+    def slow_job(task, args, kwargs):
+        clock.advance(minutes=30)  # far past the first lease
+        deadline = time.monotonic() + 2
+        renewed_to = START + timedelta(minutes=32)
+        while time.monotonic() < deadline:  # wait for a heartbeat, up to 2 s on a busy machine
+            lease = ScheduledJob.objects.get(name="often").lease_expires_at
+            if lease == renewed_to:
+                break
+            time.sleep(0.02)
+        seen.append(lease)
+        other = Scheduler(
+            {"often": SCHEDULE["often"]}, clock=clock, run_task=Recorder(), owner="other"
+        )
+        clock.advance(minutes=1)  # due again, but still leased
+        seen.append(other.run_due())
+
+    first = Scheduler(
+        {"often": SCHEDULE["often"]},
+        clock=clock,
+        run_task=slow_job,
+        owner="first",
+        lease_seconds=120,
+        heartbeat_seconds=0.05,
+    )
+    assert first.run_due() == ["often"]
+    assert seen == [START + timedelta(minutes=32), []]
+    job = ScheduledJob.objects.get(name="often")
+    assert (job.lease_owner, job.lease_expires_at, job.run_count) == ("", None, 1)
