@@ -144,14 +144,14 @@ class Scheduler:
         """Run every entry due now that no other process has taken; return their names in
         the order run. Sets ``wait_seconds``, how long until the next check is worthwhile."""
         ran: list[str] = []
-        wait = LONGEST_WAIT_SECONDS
+        wait = self.longest_wait_seconds
         for entry in self.entries:
             now = self.clock()
             job = register_scheduled_job(
                 name=entry.name, last_run_at=None if entry.runs_at_start else now
             )
             if job.last_run_at is None:
-                is_due, next_seconds = True, LONGEST_WAIT_SECONDS
+                is_due, next_seconds = True, self.longest_wait_seconds
             else:
                 is_due, next_seconds = entry.schedule.is_due(job.last_run_at)
             wait = min(wait, float(next_seconds))
