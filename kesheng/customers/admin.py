@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from kesheng.core.admin import ReadOnlyAdmin
-from kesheng.customers.models import Consent, Customer, CustomerMerge, Identity, Tag
+from kesheng.customers.models import Consent, Customer, CustomerMerge, Identity, Segment, Tag
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -95,3 +95,13 @@ class CustomerMergeAdmin(ReadOnlyAdmin):
     list_display = ["merged_customer_id", "surviving_customer", "reason", "merged_at", "merged_by"]
     search_fields = ["=merged_customer_id", "=surviving_customer__customer_id"]
     list_select_related = ["surviving_customer", "merged_by"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(ReadOnlyAdmin):
+    """Segments are built on their own pages (/customers/segments/), which check the rules;
+    the admin only shows them."""
+
+    list_display = ["name", "member_count", "counted_at", "created_by", "updated_at"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["name", "description", "rules", "member_count", "counted_at", "created_by"]
