@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from kesheng.core.errors import Conflict, InvalidInput
 from kesheng.customers.actions import (
@@ -26,6 +27,14 @@ from kesheng.customers.segments import (
     segment_usage_checks,
     validate_rules,
 )
+
+
+@pytest.fixture(autouse=True)
+def english_reasons():
+    """Rule problems are translated for the pages; these tests read the English text."""
+    with translation.override("en"):
+        yield
+
 
 NOW = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from kesheng.core.errors import Conflict, InvalidInput
 from kesheng.customers.actions import create_segment, delete_segment
@@ -20,6 +21,14 @@ from kesheng.surveys.actions.surveys import create_survey
 from kesheng.surveys.models import Distribution, Invitation
 from tests.staff_fixtures import create_staff_user
 from tests.surveys.results_fixtures import add_completed_response
+
+
+@pytest.fixture(autouse=True)
+def english_reasons():
+    """Rule problems are translated for the pages; these tests read the English text."""
+    with translation.override("en"):
+        yield
+
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 DEFINITION = {
