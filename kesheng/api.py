@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from kesheng.analytics.api import router as analytics_router
 from kesheng.commerce.api import router as commerce_router
 from kesheng.core.api import StrictJsonParser
 from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -33,6 +34,7 @@ api.add_router("", customers_router)
 api.add_router("", tracking_router)
 api.add_router("", commerce_router)
 api.add_router("", surveys_router)
+api.add_router("", analytics_router)
 
 
 def _field_path(location: tuple) -> str:

@@ -1,8 +1,19 @@
 """Shared fixtures. Data is built through the real actions, as a caller would build it."""
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from kesheng.customers.actions import CustomerRecord, upsert_customer
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language (zh-Hans): a request with Accept-Language
+    activates its language for the thread, which would otherwise leak into the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

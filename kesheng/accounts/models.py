@@ -26,6 +26,7 @@ class Scope(models.TextChoices):
     ORDERS_WRITE = "orders:write", _("write orders")
     ORDERS_READ = "orders:read", _("read orders")
     RESPONSES_WRITE = "responses:write", _("write survey responses")
+    METRICS_READ = "metrics:read", _("read metrics")
 
 
 class ApiKey(models.Model):

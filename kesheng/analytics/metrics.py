@@ -10,7 +10,7 @@ so the page, the CLI, the API and the reports all give the same number.
 - CSAT: share of 4-5 on the 1-5 scale in % with the Wilson interval, and the mean.
 - CES: mean on the 1-7 scale with the t interval, and the share answering 5-7 ("easy").
 - A change between two independent groups: the difference with its interval and whether the
-  interval excludes 0. NPS: the variances of the two NPS add. CSAT: Newcombe's hybrid score
+  interval excludes 0 and both sides have n ≥ 30. NPS: the variances of the two NPS add. CSAT: Newcombe's hybrid score
   interval for a difference of proportions (built from each side's Wilson interval; it behaves
   at small n and near 0 % or 100 %, where the Wald interval does not). CES: Welch's t interval.
 """
@@ -151,8 +151,15 @@ class Change:
     confidence: float = DEFAULT_CONFIDENCE
 
     @property
+    def small_sample(self) -> bool:
+        return self.first.score.is_small_sample or self.second.score.is_small_sample
+
+    @property
     def significant(self) -> bool:
-        if self.ci_low is None or self.ci_high is None:
+        """The interval excludes 0 and both sides have at least 30 answers: below that the
+        normal approximations behind these intervals are unreliable (one answer of 10 gives
+        an NPS variance of 0), and a change there is not claimed."""
+        if self.ci_low is None or self.ci_high is None or self.small_sample:
             return False
         return self.ci_low > 0 or self.ci_high < 0
 
@@ -162,6 +169,7 @@ class Change:
             "ci_low": _rounded(self.ci_low),
             "ci_high": _rounded(self.ci_high),
             "significant": self.significant,
+            "small_sample": self.small_sample,
         }
 
 

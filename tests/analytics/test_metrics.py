@@ -86,6 +86,7 @@ def test_change_of_nps_adds_the_two_variances():
         "ci_low": -22.5962,
         "ci_high": 102.5962,
         "significant": False,
+        "small_sample": True,
     }
     # The same shares with a hundred answers a side: 40 ± 1.959964·√102 = 40 ± 19.7947.
     change = compare(
@@ -96,6 +97,7 @@ def test_change_of_nps_adds_the_two_variances():
         "ci_low": 20.2053,
         "ci_high": 59.7947,
         "significant": True,
+        "small_sample": False,
     }
 
 
@@ -120,11 +122,14 @@ def test_change_of_ces_is_welchs_interval():
     assert change.difference == pytest.approx(np.mean(second_sample) - np.mean(first_sample))
     assert change.ci_low == pytest.approx(interval.low, abs=1e-9)
     assert change.ci_high == pytest.approx(interval.high, abs=1e-9)
-    assert change.significant is bool(welch.pvalue < 0.05)
+    # The interval excludes 0 (p = 0.008), but 13 and 16 answers are under 30: not claimed.
+    assert welch.pvalue < 0.05
+    assert change.significant is False
+    assert change.small_sample is True
 
 
 def test_a_change_whose_interval_covers_zero_is_not_significant():
-    change = compare(nps_from_counts({10: 5, 0: 5}), nps_from_counts({10: 6, 0: 4}))
+    change = compare(nps_from_counts({10: 50, 0: 50}), nps_from_counts({10: 60, 0: 40}))
     assert change.difference == pytest.approx(20.0)
     assert change.ci_low < 0 < change.ci_high
     assert change.significant is False
@@ -137,6 +142,7 @@ def test_a_change_against_an_empty_group_has_no_difference():
         "ci_low": None,
         "ci_high": None,
         "significant": False,
+        "small_sample": True,
     }
     assert math.isclose(nps_from_counts({10: 3}).score.value, 100.0)
 

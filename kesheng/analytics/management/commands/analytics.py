@@ -1,0 +1,93 @@
+"""``kesheng analytics nps|csat|ces --survey ID [--question NAME] [--by FIELD] [--from DATE
+--to DATE] [--json]``: the scores the dashboard shows, for scripts.
+
+``--json`` prints one object ``{"score", "n", "ci_low", "ci_high", "small_sample", ...}``, or
+with ``--by`` a list of them, each with its ``group`` and ``label``. Bad input exits with
+code 2 and the reason on stderr.
+"""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from kesheng.analytics.metrics import METRICS, MetricResult
+from kesheng.analytics.queries import (
+    BY_CHOICES,
+    check_by,
+    compute_metric,
+    compute_metric_by,
+    parse_metric_filters,
+)
+from kesheng.core.errors import DomainError, InvalidInput
+
+
+def _figure(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _line(label: str, result: MetricResult) -> str:
+    score = result.score
+    interval = f"[{_figure(score.low)}, {_figure(score.high)}]"
+    flag = _("  (n < 30: read with care)") if score.is_small_sample else ""
+    return f"{label:<24} {_figure(score.value):>7}  {interval:<18} n={score.n}{flag}"
+
+
+class Command(BaseCommand):
+    help = _(
+        "NPS, CSAT or CES of completed survey responses with n and the 95 %% interval, whole "
+        "or by store, city, channel, touchpoint, survey, language, day, week, month or a "
+        "choice question (question:NAME)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("metric", choices=METRICS)
+        parser.add_argument(
+            "--survey", metavar="ID", help=_("survey id (several: 1,2); default every survey")
+        )
+        parser.add_argument(
+            "--question", metavar="NAME", help=_("one question; default every question of the type")
+        )
+        parser.add_argument("--by", metavar="FIELD", help=", ".join(BY_CHOICES))
+        parser.add_argument("--from", dest="date_from", metavar="DATE", help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="date_to", metavar="DATE", help="YYYY-MM-DD")
+        parser.add_argument("--store", metavar="CODES", help=_("store codes, comma-separated"))
+        parser.add_argument("--channel", metavar="CODES", help=_("channel codes"))
+        parser.add_argument("--touchpoint", metavar="CODES", help=_("touchpoint codes"))
+        parser.add_argument("--segment", metavar="ID", help=_("customer segment id"))
+        parser.add_argument("--json", action="store_true", help=_("print JSON"))
+
+    def handle(self, *args, **options):
+        metric = options["metric"]
+        try:
+            filters = parse_metric_filters(
+                survey=options["survey"],
+                question=options["question"],
+                date_from=options["date_from"],
+                date_to=options["date_to"],
+                store=options["store"],
+                channel=options["channel"],
+                touchpoint=options["touchpoint"],
+                segment=options["segment"],
+            )
+            if options["by"]:
+                groups = compute_metric_by(metric, filters, check_by(options["by"]))
+            else:
+                result = compute_metric(metric, filters)
+        except InvalidInput as invalid:
+            reasons = "; ".join(f"--{error.field}: {error.reason}" for error in invalid.errors)
+            raise CommandError(reasons, returncode=2) from None
+        except DomainError as error:
+            raise CommandError(str(error), returncode=2) from None
+        if options["json"]:
+            document = [group.to_json() for group in groups] if options["by"] else result.to_json()
+            self.stdout.write(json.dumps(document, ensure_ascii=False))
+            return
+        self.stdout.write(f"{metric.upper():<24} {_('score'):>7}  {_('95 % interval'):<18} n")
+        if options["by"]:
+            for group in groups:
+                self.stdout.write(_line(group.label, group.result))
+            if not groups:
+                self.stdout.write(_("No answers match."))
+        else:
+            self.stdout.write(_line(_("all"), result))

@@ -1,0 +1,354 @@
+"""CSAT, NPS and CES over the completed survey responses, whole or broken down, aggregated in
+the database (one GROUP BY per call: a count per group and answer value) and turned into
+scores by the pure functions of ``kesheng.analytics.metrics``.
+
+Which answers count: the questions of the metric's type (``nps``, ``csat``, ``ces``) in the
+chosen surveys (all surveys when none is chosen), found in every version of their definitions,
+since a question's name is its identity across versions; or the one question named. Dates are
+days in the business time zone, both ends included, on the response's completion time.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from kesheng.analytics.metrics import METRICS, Change, MetricResult, compare, metric_from_counts
+from kesheng.core.errors import FieldError, InvalidInput, NotFound
+from kesheng.core.parsing import parse_date
+from kesheng.customers.queries import get_segment, segment_members
+from kesheng.surveys.exports import iter_definition_questions
+from kesheng.surveys.models import ResponseStatus, ResponseValue, Survey, SurveyVersion
+
+# Breakdowns by a column of the response, with the column that labels the group.
+GROUP_COLUMNS = {
+    "store": ("response__store__code", "response__store__name_zh", "response__store__name_en"),
+    "city": ("response__store__city", None, None),
+    "channel": (
+        "response__channel__code",
+        "response__channel__name_zh",
+        "response__channel__name_en",
+    ),
+    "touchpoint": (
+        "response__touchpoint__code",
+        "response__touchpoint__name_zh",
+        "response__touchpoint__name_en",
+    ),
+    "survey": ("survey__slug", "survey__title", None),
+    "language": ("response__language", None, None),
+}
+TIME_GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+QUESTION_PREFIX = "question:"
+BY_CHOICES = (*GROUP_COLUMNS, *TIME_GRAINS, f"{QUESTION_PREFIX}<name>")
+# The choice types whose answer can name a group.
+GROUPING_TYPES = {"single_choice", "dropdown", "yes_no"}
+
+
+@dataclass(frozen=True)
+class MetricFilters:
+    """Which completed responses count. Empty tuples mean "all"."""
+
+    survey_ids: tuple[int, ...] = ()
+    question: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    store_codes: tuple[str, ...] = ()
+    channel_codes: tuple[str, ...] = ()
+    touchpoint_codes: tuple[str, ...] = ()
+    segment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One group of a breakdown: its key (a store code, "2026-11-01" for a period), its label
+    for people, and the metric."""
+
+    key: str
+    label: str
+    result: MetricResult
+
+    def to_json(self) -> dict[str, Any]:
+        return {"group": self.key, "label": self.label, **self.result.to_json()}
+
+
+@dataclass
+class CrossTab:
+    """A metric for every pair of two breakdowns (rows × columns); a missing pair had no
+    answers."""
+
+    row_by: str
+    column_by: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    columns: list[tuple[str, str]] = field(default_factory=list)
+    cells: dict[tuple[str, str], MetricResult] = field(default_factory=dict)
+
+
+def _invalid(name: str, reason: str) -> InvalidInput:
+    return InvalidInput([FieldError(name, reason)])
+
+
+def check_metric(metric: str) -> str:
+    if metric not in METRICS:
+        raise _invalid("metric", f"expected one of {', '.join(METRICS)}")
+    return metric
+
+
+def check_by(by: str) -> str:
+    if by in GROUP_COLUMNS or by in TIME_GRAINS:
+        return by
+    if by.startswith(QUESTION_PREFIX) and by[len(QUESTION_PREFIX) :]:
+        return by
+    raise _invalid("by", f"expected one of {', '.join(BY_CHOICES)}")
+
+
+def metric_questions(metric: str, filters: MetricFilters) -> dict[int, set[str]]:
+    """The question names per survey id whose answers make the metric (one query over the
+    versions). Raises NotFound for an unknown survey and InvalidInput when the named question
+    is not of the metric's type in any chosen survey."""
+    check_metric(metric)
+    versions = SurveyVersion.objects.order_by()
+    if filters.survey_ids:
+        found = set(Survey.objects.filter(pk__in=filters.survey_ids).values_list("pk", flat=True))
+        missing = sorted(set(filters.survey_ids) - found)
+        if missing:
+            raise NotFound(f"no survey with id {missing[0]}", field="survey")
+        versions = versions.filter(survey_id__in=filters.survey_ids)
+    names: dict[int, set[str]] = defaultdict(set)
+    for survey_id, definition in versions.values_list("survey_id", "definition"):
+        for question in iter_definition_questions(definition or {}):
+            if question.get("type") != metric:
+                continue
+            if filters.question and question.get("name") != filters.question:
+                continue
+            names[survey_id].add(str(question["name"]))
+    if filters.question and not names:
+        raise _invalid("question", f"no {metric} question named {filters.question!r}")
+    return dict(names)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _answers(metric: str, filters: MetricFilters, store_ids: Iterable[int] | None) -> QuerySet:
+    """The ResponseValue rows that make the metric under the filters; ``store_ids`` limits
+    them to the stores a person may see (None: no limit)."""
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise _invalid("to", "must be on or after from")
+    questions = metric_questions(metric, filters)
+    if not questions:
+        return ResponseValue.objects.none()
+    which = Q()
+    for survey_id, names in questions.items():
+        which |= Q(survey_id=survey_id, question__in=sorted(names))
+    condition = which & Q(item="", number__isnull=False, response__status=ResponseStatus.COMPLETED)
+    if filters.date_from:
+        condition &= Q(response__completed_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        condition &= Q(response__completed_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.store_codes:
+        condition &= Q(response__store__code__in=filters.store_codes)
+    if filters.channel_codes:
+        condition &= Q(response__channel__code__in=filters.channel_codes)
+    if filters.touchpoint_codes:
+        condition &= Q(response__touchpoint__code__in=filters.touchpoint_codes)
+    if filters.segment_id is not None:
+        members = segment_members(get_segment(filters.segment_id)).order_by().values("pk")
+        condition &= Q(response__customer__in=members)
+    if store_ids is not None:
+        condition &= Q(response__store_id__in=list(store_ids))
+    return ResponseValue.objects.filter(condition).order_by()
+
+
+def _label(row: dict, key: Any, label_zh: str | None, label_en: str | None) -> str:
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").lower().startswith("en")
+    chosen = row.get(label_en) if (english and label_en) else None
+    return str(chosen or (row.get(label_zh) if label_zh else None) or key or "—")
+
+
+def compute_metric(
+    metric: str, filters: MetricFilters, *, store_ids: Iterable[int] | None = None
+) -> MetricResult:
+    """The metric over every answer the filters select."""
+    rows = _answers(metric, filters, store_ids).values("number").annotate(count=Count("id"))
+    return metric_from_counts(metric, {row["number"]: row["count"] for row in rows})
+
+
+def _group_expression(by: str, filters: MetricFilters) -> tuple[Any, list[str]]:
+    """The expression naming each answer's group for a breakdown, and the label columns."""
+    if by in TIME_GRAINS:
+        truncate = TIME_GRAINS[by]
+        return truncate("response__completed_at", tzinfo=timezone.get_current_timezone()), []
+    if by.startswith(QUESTION_PREFIX):
+        name = by[len(QUESTION_PREFIX) :]
+        _check_grouping_question(name, filters)
+        chosen = ResponseValue.objects.filter(response=OuterRef("response"), question=name)
+        return Subquery(chosen.values("text")[:1]), []
+    key, label_zh, label_en = GROUP_COLUMNS[by]
+    return F(key), [column for column in (label_zh, label_en) if column]
+
+
+def _check_grouping_question(name: str, filters: MetricFilters) -> None:
+    versions = SurveyVersion.objects.order_by()
+    if filters.survey_ids:
+        versions = versions.filter(survey_id__in=filters.survey_ids)
+    for definition in versions.values_list("definition", flat=True):
+        for question in iter_definition_questions(definition or {}):
+            if question.get("name") == name and question.get("type") in GROUPING_TYPES:
+                return
+    raise _invalid("by", f"no single-choice, dropdown or yes/no question named {name!r}")
+
+
+def _group_key_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def compute_metric_by(
+    metric: str, filters: MetricFilters, by: str, *, store_ids: Iterable[int] | None = None
+) -> list[GroupResult]:
+    """The metric per group of ``by`` (see BY_CHOICES), in one query whatever the number of
+    groups; groups without answers are absent. Ordered by key (periods in time order)."""
+    check_by(by)
+    expression, labels = _group_expression(by, filters)
+    answers = _answers(metric, filters, store_ids).annotate(group_key=expression)
+    rows = answers.values("group_key", *labels, "number").annotate(count=Count("id"))
+    counts: dict[str, dict[float, int]] = defaultdict(dict)
+    names: dict[str, str] = {}
+    _key, label_zh, label_en = GROUP_COLUMNS.get(by, (None, None, None))
+    for row in rows:
+        key = _group_key_text(row["group_key"])
+        counts[key][row["number"]] = counts[key].get(row["number"], 0) + row["count"]
+        names.setdefault(key, _label(row, key, label_zh, label_en))
+    return [
+        GroupResult(key, names[key], metric_from_counts(metric, counts[key]))
+        for key in sorted(counts)
+    ]
+
+
+def compute_trend(
+    metric: str, filters: MetricFilters, grain: str, *, store_ids: Iterable[int] | None = None
+) -> list[GroupResult]:
+    """The metric per day, week or month (the period's first day as key), with its interval:
+    the band of a trend chart."""
+    if grain not in TIME_GRAINS:
+        raise _invalid("grain", f"expected one of {', '.join(TIME_GRAINS)}")
+    return compute_metric_by(metric, filters, grain, store_ids=store_ids)
+
+
+def compute_crosstab(
+    metric: str,
+    filters: MetricFilters,
+    row_by: str,
+    column_by: str,
+    *,
+    store_ids: Iterable[int] | None = None,
+) -> CrossTab:
+    """The metric for every pair of two breakdowns, in one query."""
+    check_by(row_by)
+    check_by(column_by)
+    if row_by == column_by:
+        raise _invalid("columns", "must differ from the rows")
+    row_expression, row_labels = _group_expression(row_by, filters)
+    column_expression, column_labels = _group_expression(column_by, filters)
+    answers = _answers(metric, filters, store_ids).annotate(
+        row_key=row_expression, column_key=column_expression
+    )
+    labels = list(dict.fromkeys([*row_labels, *column_labels]))
+    rows = answers.values("row_key", "column_key", *labels, "number").annotate(count=Count("id"))
+    table = CrossTab(row_by=row_by, column_by=column_by)
+    counts: dict[tuple[str, str], dict[float, int]] = defaultdict(dict)
+    row_names: dict[str, str] = {}
+    column_names: dict[str, str] = {}
+    _r, row_zh, row_en = GROUP_COLUMNS.get(row_by, (None, None, None))
+    _c, column_zh, column_en = GROUP_COLUMNS.get(column_by, (None, None, None))
+    for row in rows:
+        row_key = _group_key_text(row["row_key"])
+        column_key = _group_key_text(row["column_key"])
+        cell = counts[(row_key, column_key)]
+        cell[row["number"]] = cell.get(row["number"], 0) + row["count"]
+        row_names.setdefault(row_key, _label(row, row_key, row_zh, row_en))
+        column_names.setdefault(column_key, _label(row, column_key, column_zh, column_en))
+    table.rows = [(key, row_names[key]) for key in sorted(row_names)]
+    table.columns = [(key, column_names[key]) for key in sorted(column_names)]
+    table.cells = {pair: metric_from_counts(metric, cell) for pair, cell in counts.items()}
+    return table
+
+
+def compare_filters(
+    metric: str,
+    first: MetricFilters,
+    second: MetricFilters,
+    *,
+    store_ids: Iterable[int] | None = None,
+) -> Change:
+    """The change of the metric from the first set of filters (last month, store A) to the
+    second (this month, store B), with its interval and significance."""
+    return compare(
+        compute_metric(metric, first, store_ids=store_ids),
+        compute_metric(metric, second, store_ids=store_ids),
+    )
+
+
+def _codes(text: str | None) -> tuple[str, ...]:
+    return tuple(code.strip() for code in (text or "").split(",") if code.strip())
+
+
+def parse_metric_filters(
+    *,
+    survey: str | int | None = None,
+    question: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    store: str | None = None,
+    channel: str | None = None,
+    touchpoint: str | None = None,
+    segment: str | int | None = None,
+) -> MetricFilters:
+    """Filters from the text a command line or a query string gives (ids, YYYY-MM-DD dates,
+    comma-separated codes); every problem is reported with its field."""
+    errors: list[FieldError] = []
+    survey_ids: tuple[int, ...] = ()
+    for name, text in (("survey", survey), ("segment", segment)):
+        if text in (None, ""):
+            continue
+        try:
+            numbers = tuple(int(part) for part in str(text).split(","))
+        except ValueError:
+            errors.append(FieldError(name, "expected a whole number id"))
+            continue
+        if name == "survey":
+            survey_ids = numbers
+        elif len(numbers) != 1:
+            errors.append(FieldError(name, "expected one segment id"))
+    days: dict[str, date | None] = {"from": None, "to": None}
+    for name, text in (("from", date_from), ("to", date_to)):
+        if text:
+            try:
+                days[name] = parse_date(text)
+            except ValueError:
+                errors.append(FieldError(name, "expected a date as YYYY-MM-DD"))
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        errors.append(FieldError("to", "must be on or after from"))
+    if errors:
+        raise InvalidInput(errors)
+    return MetricFilters(
+        survey_ids=survey_ids,
+        question=(question or "").strip(),
+        date_from=days["from"],
+        date_to=days["to"],
+        store_codes=_codes(store),
+        channel_codes=_codes(channel),
+        touchpoint_codes=_codes(touchpoint),
+        segment_id=int(segment) if segment not in (None, "") else None,
+    )
