@@ -9,10 +9,11 @@ so the page, the CLI, the API and the reports all give the same number.
   NPS ± z·√((p_P + p_D − (p_P − p_D)²)/n)·100.
 - CSAT: share of 4-5 on the 1-5 scale in % with the Wilson interval, and the mean.
 - CES: mean on the 1-7 scale with the t interval, and the share answering 5-7 ("easy").
-- A change between two independent groups: the difference with its interval and whether the
-  interval excludes 0 and both sides have n ≥ 30. NPS: the variances of the two NPS add. CSAT: Newcombe's hybrid score
-  interval for a difference of proportions (built from each side's Wilson interval; it behaves
-  at small n and near 0 % or 100 %, where the Wald interval does not). CES: Welch's t interval.
+- A change between two independent groups: the difference with its interval, significant when
+  the interval excludes 0 and both sides have n ≥ 30. NPS: the variances of the two NPS add.
+  CSAT: Newcombe's hybrid score interval for a difference of proportions (built from each
+  side's Wilson interval; it behaves at small n and near 0 % or 100 %, where the Wald interval
+  does not). CES: Welch's t interval.
 """
 
 import math
