@@ -135,18 +135,13 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _answers(metric: str, filters: MetricFilters, store_ids: Iterable[int] | None) -> QuerySet:
-    """The ResponseValue rows that make the metric under the filters; ``store_ids`` limits
+def response_condition(filters: MetricFilters, store_ids: Iterable[int] | None) -> Q:
+    """The filters (all but the survey and question) as a Q on ResponseValue: completed
+    responses in the dates, stores, channels, touchpoints and segment; ``store_ids`` limits
     them to the stores a person may see (None: no limit)."""
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise _invalid("to", "must be on or after from")
-    questions = metric_questions(metric, filters)
-    if not questions:
-        return ResponseValue.objects.none()
-    which = Q()
-    for survey_id, names in questions.items():
-        which |= Q(survey_id=survey_id, question__in=sorted(names))
-    condition = which & Q(item="", number__isnull=False, response__status=ResponseStatus.COMPLETED)
+    condition = Q(response__status=ResponseStatus.COMPLETED)
     if filters.date_from:
         condition &= Q(response__completed_at__gte=_day_start(filters.date_from))
     if filters.date_to:
@@ -162,6 +157,19 @@ def _answers(metric: str, filters: MetricFilters, store_ids: Iterable[int] | Non
         condition &= Q(response__customer__in=members)
     if store_ids is not None:
         condition &= Q(response__store_id__in=list(store_ids))
+    return condition
+
+
+def _answers(metric: str, filters: MetricFilters, store_ids: Iterable[int] | None) -> QuerySet:
+    """The ResponseValue rows that make the metric under the filters."""
+    condition = response_condition(filters, store_ids)
+    questions = metric_questions(metric, filters)
+    if not questions:
+        return ResponseValue.objects.none()
+    which = Q()
+    for survey_id, names in questions.items():
+        which |= Q(survey_id=survey_id, question__in=sorted(names))
+    condition &= which & Q(item="", number__isnull=False)
     return ResponseValue.objects.filter(condition).order_by()
 
 

@@ -1,0 +1,45 @@
+"""Reads of the analytics app, by topic: ``metrics`` (CSAT, NPS, CES and their breakdowns) and
+``drivers`` (key drivers and importance-performance of a survey's items). The names callers
+use are importable from here."""
+
+from kesheng.analytics.queries.drivers import (
+    DriverQuestionError,
+    compute_drivers,
+    compute_importance_performance,
+    list_driver_candidates,
+)
+from kesheng.analytics.queries.metrics import (
+    BY_CHOICES,
+    CrossTab,
+    GroupResult,
+    MetricFilters,
+    check_by,
+    check_metric,
+    compare_filters,
+    compute_crosstab,
+    compute_metric,
+    compute_metric_by,
+    compute_trend,
+    metric_questions,
+    parse_metric_filters,
+)
+
+__all__ = [
+    "BY_CHOICES",
+    "CrossTab",
+    "DriverQuestionError",
+    "GroupResult",
+    "MetricFilters",
+    "check_by",
+    "check_metric",
+    "compare_filters",
+    "compute_crosstab",
+    "compute_drivers",
+    "compute_importance_performance",
+    "compute_metric",
+    "compute_metric_by",
+    "compute_trend",
+    "list_driver_candidates",
+    "metric_questions",
+    "parse_metric_filters",
+]
