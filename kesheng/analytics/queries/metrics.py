@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kesheng.analytics.metrics import METRICS, Change, MetricResult, compare, metric_from_counts
 from kesheng.core.errors import FieldError, InvalidInput, NotFound
@@ -178,7 +179,9 @@ def _label(row: dict, key: Any, label_zh: str | None, label_en: str | None) -> s
 
     english = (get_language() or "").lower().startswith("en")
     chosen = row.get(label_en) if (english and label_en) else None
-    return str(chosen or (row.get(label_zh) if label_zh else None) or key or "—")
+    if key in ("", None):
+        return gettext("(none)")
+    return str(chosen or (row.get(label_zh) if label_zh else None) or key)
 
 
 def compute_metric(
