@@ -261,6 +261,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # In-process (eager) tasks would log a line per task into every command's output.
         "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
+        # The PDF engine and its font loader log every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -1,0 +1,56 @@
+"""``kesheng report cx --from DATE --to DATE --format pdf|xlsx --output PATH``: the monthly CX
+report as a file (docs/reports.md). Prints the path written; bad input exits with code 2 and
+writes nothing."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kesheng.analytics.queries import parse_metric_filters
+from kesheng.core.errors import DomainError, InvalidInput
+from kesheng.reports.actions import render_cx_report
+
+FORMATS = ("pdf", "xlsx")
+LANGUAGES = ("zh-hans", "en")
+
+
+class Command(BaseCommand):
+    help = _(
+        "Write the CX report of a period: headline NPS, CSAT and CES with intervals and change, "
+        "trends, touchpoints, stores, drivers, importance-performance and comments."
+    )
+
+    def add_arguments(self, parser):
+        kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
+        cx = kinds.add_parser("cx", help=_("the customer-experience report"))
+        cx.add_argument("--from", dest="date_from", required=True, metavar="DATE")
+        cx.add_argument("--to", dest="date_to", required=True, metavar="DATE")
+        cx.add_argument("--format", required=True, choices=FORMATS)
+        cx.add_argument("--output", required=True, metavar="PATH")
+        cx.add_argument("--survey", metavar="ID", help=_("survey ids, comma-separated"))
+        cx.add_argument("--store", metavar="CODES", help=_("store codes, comma-separated"))
+        cx.add_argument("--language", choices=LANGUAGES, default="zh-hans")
+
+    def handle(self, *args, **options):
+        try:
+            filters = parse_metric_filters(
+                survey=options["survey"],
+                date_from=options["date_from"],
+                date_to=options["date_to"],
+                store=options["store"],
+            )
+            with translation.override(options["language"]):
+                content = render_cx_report(filters=filters, file_format=options["format"])
+        except InvalidInput as invalid:
+            reasons = "; ".join(f"--{error.field}: {error.reason}" for error in invalid.errors)
+            raise CommandError(reasons, returncode=2) from None
+        except DomainError as error:
+            raise CommandError(str(error), returncode=2) from None
+        output = Path(options["output"])
+        try:
+            output.write_bytes(content)
+        except OSError as error:
+            raise CommandError(f"--output: {error.strerror}", returncode=2) from None
+        self.stdout.write(str(output))
