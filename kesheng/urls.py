@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("m/", include("kesheng.messaging.urls")),
     path("surveys/", include("kesheng.surveys.urls")),
+    path("reports/", include("kesheng.reports.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
     path("", include("kesheng.customers.urls")),
     path("", include("kesheng.tracking.urls")),

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kesheng.commerce.models import Order, OrderLine, OrderStatus, Product, Store
+from kesheng.commerce.models import Order, OrderLine, OrderStatus, Product, Store, StoreAccess
+from kesheng.core.errors import FieldError, InvalidInput
 from kesheng.core.events import emit
 from kesheng.core.ingest import (
     IngestResult,
@@ -484,3 +485,20 @@ def save_product(
         if created or changed:
             emit("product.saved", {"sku": sku, "created": created})
     return product
+
+
+def grant_store_access(*, user, store_codes: list[str]) -> int:
+    """Give a staff member the stores with these codes (a store manager then sees only them);
+    unknown codes raise InvalidInput naming them and nothing changes. Returns how many were
+    new. Emits ``store_access.granted``."""
+    stores = list(Store.objects.filter(code__in=store_codes))
+    unknown = sorted(set(store_codes) - {store.code for store in stores})
+    if unknown:
+        raise InvalidInput([FieldError("stores", f"unknown store code {code}") for code in unknown])
+    with transaction.atomic():
+        created = [StoreAccess.objects.get_or_create(user=user, store=store)[1] for store in stores]
+        emit(
+            "store_access.granted",
+            {"user_id": user.pk, "stores": sorted(store.code for store in stores)},
+        )
+    return sum(created)

@@ -3,12 +3,21 @@ the API and imports, idempotent on order_id, and emit ``order.placed``)."""
 
 from django.contrib import admin
 
-from kesheng.commerce.models import Order, OrderLine, Product, Store
+from kesheng.commerce.models import Order, OrderLine, Product, Store, StoreAccess
 from kesheng.core.admin import ReadOnlyAdmin
+
+
+class StoreAccessInline(admin.TabularInline):
+    """The staff members who see this store (store managers see only their stores)."""
+
+    model = StoreAccess
+    extra = 1
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
+    inlines = [StoreAccessInline]
     list_display = ["code", "name_zh", "name_en", "city", "region", "is_active", "opened_on"]
     list_filter = ["is_active", "region", "city"]
     search_fields = ["code", "name_zh", "name_en", "city"]
@@ -59,3 +68,11 @@ class OrderLineAdmin(ReadOnlyAdmin):
     list_display = ["order", "sku", "quantity", "unit_price", "amount"]
     search_fields = ["=order__order_id", "=sku"]
     list_select_related = ["order"]
+
+
+@admin.register(StoreAccess)
+class StoreAccessAdmin(admin.ModelAdmin):
+    list_display = ["user", "store"]
+    list_filter = ["store"]
+    search_fields = ["user__username", "store__code", "store__name_zh"]
+    autocomplete_fields = ["user", "store"]

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -94,3 +95,28 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} × {self.quantity}"
+
+
+class StoreAccess(models.Model):
+    """A staff member's store: a store manager sees the numbers, comments and cases of their
+    stores only (``commerce.queries.visible_store_ids``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="store_access",
+        verbose_name=_("staff member"),
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.CASCADE, related_name="staff_access", verbose_name=_("store")
+    )
+
+    class Meta:
+        verbose_name = _("store access")
+        verbose_name_plural = _("store access")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "store"], name="store_access_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.store}"

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Sum
 
-from kesheng.commerce.models import Order
+from kesheng.accounts.models import Role
+from kesheng.commerce.models import Order, StoreAccess
 from kesheng.core.parsing import CENT
 from kesheng.core.templatetags.kesheng_format import format_money
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
@@ -101,3 +102,15 @@ def get_order_panel(customer_pk: int, *, recent: int = 10) -> dict:
         "summary": get_order_summary(customer_pk),
         "orders": list_customer_orders(customer_pk, limit=recent),
     }
+
+
+def visible_store_ids(user) -> frozenset[int] | None:
+    """The stores whose numbers ``user`` may see: None for every store (superusers and anyone
+    with a role other than store manager), else the stores assigned to them (none assigned:
+    an empty set, so a store manager sees nothing until an administrator assigns stores)."""
+    if user is None or user.is_superuser:
+        return None
+    roles = set(user.groups.values_list("name", flat=True))
+    if Role.STORE_MANAGER not in roles or roles - {Role.STORE_MANAGER}:
+        return None
+    return frozenset(StoreAccess.objects.filter(user=user).values_list("store_id", flat=True))

@@ -13,7 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesheng.accounts.models import Role
-from kesheng.commerce.actions import prepare_orders, save_product, save_store, write_orders
+from kesheng.commerce.actions import (
+    grant_store_access,
+    prepare_orders,
+    save_product,
+    save_store,
+    write_orders,
+)
 from kesheng.commerce.models import Store
 from kesheng.core.ingest import chunked
 from kesheng.customers.actions import (
@@ -92,6 +98,7 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         summary.orders_created = _save_orders(data.orders)
         summary.events_created = _save_events(data.events)
         summary.staff_logins = ensure_demo_staff()
+        _assign_demo_store_manager()
         summary.surveys_created, summary.responses_created = _save_surveys(data, seed=seed, now=now)
         summary.segments_created = _save_segments()
     return summary
@@ -240,6 +247,16 @@ def ensure_demo_staff() -> list[tuple[str, str, str]]:
         user.groups.add(group)
         logins.append((username, DEMO_PASSWORD, role.value))
     return logins
+
+
+# The demo store manager runs the Shanghai Jing'an and Xuhui stores: their dashboard and
+# reports show only those two.
+DEMO_MANAGED_STORES = ("sh-jingan", "sh-xuhui")
+
+
+def _assign_demo_store_manager() -> None:
+    manager = get_user_model().objects.get(username=f"demo_{Role.STORE_MANAGER.value}")
+    grant_store_access(user=manager, store_codes=list(DEMO_MANAGED_STORES))
 
 
 # --- segments ------------------------------------------------------------------------------------
