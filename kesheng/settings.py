@@ -321,3 +321,8 @@ CELERY_BEAT_SCHEDULE["redispatch-domain-events"] = {
     "task": "kesheng.core.redispatch_domain_events",
     "schedule": 300.0,
 }
+# Monthly report emails (docs/reports.md): checked hourly, each month sent once per schedule.
+CELERY_BEAT_SCHEDULE["scheduled-reports"] = {
+    "task": "kesheng.reports.send_due_reports",
+    "schedule": 3600.0,
+}
