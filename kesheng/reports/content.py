@@ -132,12 +132,12 @@ def build_cx_report(
         )
         report.by_store[metric] = compute_metric_by(metric, period, "store", store_ids=store_ids)
     # Drivers need many answers: a month of an X-VOC survey rarely has enough.
-    report.drivers = _xvoc_drivers(trend_filters, store_ids)
+    report.drivers = xvoc_drivers(trend_filters, store_ids)
     report.comments = _latest_comments(period, store_ids)
     return report
 
 
-def _xvoc_drivers(period: MetricFilters, store_ids) -> list[SurveyDrivers]:
+def xvoc_drivers(period: MetricFilters, store_ids) -> list[SurveyDrivers]:
     surveys = Survey.objects.filter(template_key__startswith=XVOC_TEMPLATE_PREFIX).order_by("pk")
     if period.survey_ids:
         surveys = surveys.filter(pk__in=period.survey_ids)

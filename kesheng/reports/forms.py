@@ -7,7 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kesheng.analytics.queries import MetricFilters
+from kesheng.commerce.models import Store
+from kesheng.customers.models import Segment
 from kesheng.surveys.models import Survey
+from kesheng.tracking.models import Channel
 
 
 def last_month() -> tuple[date, date]:
@@ -46,4 +49,132 @@ class CxReportForm(forms.Form):
             survey_ids=(survey.pk,) if survey else (),
             date_from=self.cleaned_data["date_from"],
             date_to=self.cleaned_data["date_to"],
+        )
+
+
+def default_dashboard_period() -> tuple[date, date]:
+    """The last 30 days up to today, in the business time zone."""
+    today = timezone.localdate()
+    return today - timedelta(days=29), today
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters; the store choices are the stores the person may see."""
+
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    survey = forms.ModelChoiceField(
+        label=_("Survey"),
+        queryset=Survey.objects.order_by("title"),
+        required=False,
+        empty_label=_("All surveys"),
+    )
+    store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("All stores"),
+        to_field_name="code",
+    )
+    channel = forms.ModelChoiceField(
+        label=_("Channel"),
+        queryset=Channel.objects.order_by("code"),
+        required=False,
+        empty_label=_("All channels"),
+        to_field_name="code",
+    )
+    segment = forms.ModelChoiceField(
+        label=_("Segment"),
+        queryset=Segment.objects.order_by("name"),
+        required=False,
+        empty_label=_("All customers"),
+    )
+
+    def __init__(self, *args, store_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        stores = Store.objects.order_by("code")
+        if store_ids is not None:
+            stores = stores.filter(pk__in=store_ids)
+        self.fields["store"].queryset = stores
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = default_dashboard_period()
+        cleaned["date_from"] = cleaned.get("date_from") or start
+        cleaned["date_to"] = cleaned.get("date_to") or end
+        if cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", _("The end must be on or after the start."))
+        return cleaned
+
+    def filters(self) -> MetricFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        start, end = default_dashboard_period()
+        survey, store = data.get("survey"), data.get("store")
+        channel, segment = data.get("channel"), data.get("segment")
+        return MetricFilters(
+            survey_ids=(survey.pk,) if survey else (),
+            date_from=data.get("date_from") or start,
+            date_to=data.get("date_to") or end,
+            store_codes=(store.code,) if store else (),
+            channel_codes=(channel.code,) if channel else (),
+            segment_id=segment.pk if segment else None,
+        )
+
+
+class ComparisonForm(forms.Form):
+    """Two groups side by side: each a period, optionally narrowed to a store or channel."""
+
+    first_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("All stores"),
+        to_field_name="code",
+    )
+    second_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    second_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    second_store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("All stores"),
+        to_field_name="code",
+    )
+    survey = forms.ModelChoiceField(
+        label=_("Survey"),
+        queryset=Survey.objects.order_by("title"),
+        required=False,
+        empty_label=_("All surveys"),
+    )
+
+    def __init__(self, *args, store_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        stores = Store.objects.order_by("code")
+        if store_ids is not None:
+            stores = stores.filter(pk__in=store_ids)
+        self.fields["first_store"].queryset = stores
+        self.fields["second_store"].queryset = stores
+
+    def clean(self):
+        cleaned = super().clean()
+        for side in ("first", "second"):
+            start, end = cleaned.get(f"{side}_from"), cleaned.get(f"{side}_to")
+            if start and end and start > end:
+                self.add_error(f"{side}_to", _("The end must be on or after the start."))
+        return cleaned
+
+    def side(self, name: str) -> MetricFilters:
+        data = self.cleaned_data
+        survey, store = data.get("survey"), data.get(f"{name}_store")
+        return MetricFilters(
+            survey_ids=(survey.pk,) if survey else (),
+            date_from=data[f"{name}_from"],
+            date_to=data[f"{name}_to"],
+            store_codes=(store.code,) if store else (),
         )

@@ -5,5 +5,7 @@ from kesheng.reports import views
 app_name = "reports"
 
 urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("compare/", views.comparison, name="comparison"),
     path("cx/", views.cx_report, name="cx_report"),
 ]

@@ -1,13 +1,20 @@
-"""Staff pages of the reports: the CX report download."""
+"""Staff pages of the reports: the CX dashboard, the comparison of two periods or groups, and
+the CX report download. Every number is limited to the stores the person may see."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext
 
+from kesheng.analytics.metrics import METRICS
+from kesheng.analytics.queries import compare_filters
 from kesheng.commerce.queries import visible_store_ids
 from kesheng.reports.actions import CONTENT_TYPES, render_cx_report
-from kesheng.reports.forms import CxReportForm, last_month
+from kesheng.reports.charts import QUADRANT_COLOURS
+from kesheng.reports.documents import metric_names, quadrant_names
+from kesheng.reports.forms import ComparisonForm, CxReportForm, DashboardFilterForm, last_month
+from kesheng.reports.queries import get_dashboard
 
 VIEW_RESPONSES = "surveys.view_response"
 
@@ -42,3 +49,84 @@ def cx_report(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="kesheng-cx-{start:%Y%m%d}-{end:%Y%m%d}.{file_format}"'
     )
     return response
+
+
+def _series(groups) -> dict:
+    """A breakdown as chart data: labels, values and the interval's distances."""
+    return {
+        "labels": [group.label for group in groups],
+        "values": [group.result.score.value for group in groups],
+        "low": [group.result.score.low for group in groups],
+        "high": [group.result.score.high for group in groups],
+        "n": [group.result.n for group in groups],
+    }
+
+
+def _chart_data(dashboard) -> dict:
+    data = {
+        "trend": _series(dashboard.trend) | {"labels": [g.key for g in dashboard.trend]},
+        "touchpoints": _series(dashboard.by_touchpoint),
+        "stores": _series(dashboard.by_store),
+        "ipa": None,
+    }
+    drivers = dashboard.drivers
+    if drivers and drivers.ipa:
+        items = drivers.ipa.result.items
+        data["ipa"] = {
+            "labels": [drivers.ipa.labels.get(item.name, item.name) for item in items],
+            "importance": [item.importance for item in items],
+            "performance": [item.performance for item in items],
+            "quadrant": [item.quadrant for item in items],
+            "importance_cut": drivers.ipa.result.importance_cut,
+            "performance_cut": drivers.ipa.result.performance_cut,
+            "titles": {"x": gettext("Importance (stated)"), "y": gettext("Satisfaction")},
+            "colours": QUADRANT_COLOURS,
+        }
+    return data
+
+
+@login_required
+@permission_required(VIEW_RESPONSES, raise_exception=True)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    store_ids = visible_store_ids(request.user)
+    form = DashboardFilterForm(request.GET or None, store_ids=store_ids)
+    status = 200
+    if request.GET and not form.is_valid():
+        status = 400
+    filters = form.filters()
+    content = get_dashboard(filters, store_ids=store_ids)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "section": "dashboard",
+            "form": form,
+            "dashboard": content,
+            "chart_data": _chart_data(content),
+            "metric_names": metric_names(),
+            "quadrant_names": quadrant_names(),
+            "store_limited": store_ids is not None,
+        },
+        status=status,
+    )
+
+
+@login_required
+@permission_required(VIEW_RESPONSES, raise_exception=True)
+def comparison(request: HttpRequest) -> HttpResponse:
+    store_ids = visible_store_ids(request.user)
+    form = ComparisonForm(request.GET or None, store_ids=store_ids)
+    rows = []
+    if request.GET and form.is_valid():
+        first, second = form.side("first"), form.side("second")
+        rows = [
+            (metric_names()[metric], compare_filters(metric, first, second, store_ids=store_ids))
+            for metric in METRICS
+        ]
+    status = 400 if request.GET and not form.is_valid() else 200
+    return render(
+        request,
+        "reports/comparison.html",
+        {"section": "dashboard", "form": form, "rows": rows},
+        status=status,
+    )

@@ -12,6 +12,7 @@ from kesheng.analytics.queries import (
     compute_crosstab,
     compute_metric,
     compute_metric_by,
+    compute_response_rate,
     compute_trend,
     parse_metric_filters,
 )
@@ -135,3 +136,9 @@ def test_bad_filters_name_their_field(arguments, field):
     with pytest.raises(InvalidInput) as refused:
         parse_metric_filters(**arguments)
     assert refused.value.errors[0].field == field
+
+
+def test_response_rate_counts_personal_invitations_only(survey):
+    # The fixture's answers came through QR codes: no invitation, so no rate to claim.
+    rate = compute_response_rate(MetricFilters(survey_ids=(survey.pk,)))
+    assert (rate.sent, rate.completed, rate.rate) == (0, 0, None)

@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from tests.analytics.conftest import survey  # noqa: F401  (the dashboard test's data)
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -24,7 +24,14 @@ from kesheng.core.errors import FieldError, InvalidInput, NotFound
 from kesheng.core.parsing import parse_date
 from kesheng.customers.queries import get_segment, segment_members
 from kesheng.surveys.exports import iter_definition_questions
-from kesheng.surveys.models import ResponseStatus, ResponseValue, Survey, SurveyVersion
+from kesheng.surveys.models import (
+    Invitation,
+    InvitationStatus,
+    ResponseStatus,
+    ResponseValue,
+    Survey,
+    SurveyVersion,
+)
 
 # Breakdowns by a column of the response, with the column that labels the group.
 GROUP_COLUMNS = {
@@ -363,3 +370,38 @@ def parse_metric_filters(
         touchpoint_codes=_codes(touchpoint),
         segment_id=int(segment) if segment not in (None, "") else None,
     )
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    """Personal invitations (email, SMS, personal links) sent in the period and how many of
+    them were answered; anonymous links and QR codes have no denominator and are left out."""
+
+    sent: int
+    completed: int
+
+    @property
+    def rate(self) -> float | None:
+        return 100 * self.completed / self.sent if self.sent else None
+
+
+def compute_response_rate(
+    filters: MetricFilters, *, store_ids: Iterable[int] | None = None
+) -> ResponseRate:
+    """Invitations sent in the filters' days for their surveys, and those completed (one
+    query)."""
+    condition = Q(sent_at__isnull=False)
+    if filters.survey_ids:
+        condition &= Q(distribution__survey_id__in=filters.survey_ids)
+    if filters.date_from:
+        condition &= Q(sent_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        condition &= Q(sent_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.store_codes:
+        condition &= Q(distribution__store__code__in=filters.store_codes)
+    if store_ids is not None:
+        condition &= Q(distribution__store_id__in=list(store_ids))
+    counts = Invitation.objects.filter(condition).aggregate(
+        sent=Count("pk"), completed=Count("pk", filter=Q(status=InvitationStatus.COMPLETED))
+    )
+    return ResponseRate(sent=counts["sent"], completed=counts["completed"])
