@@ -249,7 +249,7 @@ def ensure_demo_staff() -> list[tuple[str, str, str]]:
     return logins
 
 
-# The demo store manager runs the Shanghai Jing'an and Xuhui stores: their dashboard and
+# The demo store manager runs the Shanghai Jing'an and Xujiahui stores: their dashboard and
 # reports show only those two.
 DEMO_MANAGED_STORES = ("sh-jingan", "sh-xuhui")
 
