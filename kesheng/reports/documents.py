@@ -21,7 +21,7 @@ CHART_RANGES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
 
 
 def metric_names() -> dict[str, str]:
-    return {"nps": _("NPS"), "csat": _("CSAT (% satisfied)"), "ces": _("CES (mean effort)")}
+    return {"nps": _("NPS"), "csat": _("CSAT (share satisfied)"), "ces": _("CES (mean effort)")}
 
 
 def quadrant_names() -> dict[str, str]:
@@ -130,7 +130,13 @@ def render_xlsx(report: CxReport) -> bytes:
         return worksheet
 
     workbook.remove(workbook.active)
-    score_header = [_("score"), "n", _("95 % low"), _("95 % high"), _("n < 30")]
+    score_header = [
+        _("score"),
+        "n",
+        _("interval low (95 percent)"),
+        _("interval high (95 percent)"),
+        _("n < 30"),
+    ]
     sheet(
         _("Headline"),
         [
