@@ -14,12 +14,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kesheng.analytics.drivers import DriverAnalysis, DriverAnalysisError
-from kesheng.analytics.metrics import METRICS, Change, MetricResult
+from kesheng.analytics.metrics import METRICS, Change, MetricResult, compare
 from kesheng.analytics.queries import (
     DriverQuestionError,
     GroupResult,
     MetricFilters,
-    compare_filters,
     compute_drivers,
     compute_importance_performance,
     compute_metric,
@@ -122,7 +121,8 @@ def build_cx_report(
     trend_filters = replace(base, date_from=trend_from, date_to=date_to)
     for metric in METRICS:
         result = compute_metric(metric, period, store_ids=store_ids)
-        change = compare_filters(metric, previous, period, store_ids=store_ids)
+        # The current period is counted once, for the headline and for the change.
+        change = compare(compute_metric(metric, previous, store_ids=store_ids), result)
         report.headlines.append(Headline(metric, result, change))
         report.trend[metric] = compute_metric_by(
             metric, trend_filters, "month", store_ids=store_ids

@@ -5,11 +5,10 @@ number of stores, touchpoints or periods)."""
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from kesheng.analytics.metrics import METRICS
+from kesheng.analytics.metrics import METRICS, compare
 from kesheng.analytics.queries import (
     GroupResult,
     MetricFilters,
-    compare_filters,
     compute_metric,
     compute_metric_by,
     compute_response_rate,
@@ -55,7 +54,8 @@ def get_dashboard(filters: MetricFilters, *, store_ids=None) -> Dashboard:
     dashboard = Dashboard(filters=filters, previous=previous, grain=trend_grain(filters))
     for metric in METRICS:
         result = compute_metric(metric, filters, store_ids=store_ids)
-        change = compare_filters(metric, previous, filters, store_ids=store_ids)
+        # The current period is counted once, for the tile and for the change.
+        change = compare(compute_metric(metric, previous, store_ids=store_ids), result)
         dashboard.headlines.append(Headline(metric, result, change))
     dashboard.trend = compute_trend("nps", filters, dashboard.grain, store_ids=store_ids)
     dashboard.by_touchpoint = compute_metric_by("nps", filters, "touchpoint", store_ids=store_ids)
