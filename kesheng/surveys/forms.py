@@ -608,3 +608,44 @@ class InvitationForm(AudienceForm):
             options["max_reminders"] = data["max_reminders"]
             options["reminder_after_days"] = data["reminder_after_days"]
         return options
+
+
+class PersonalLinksForm(NoColonMixin, forms.Form):
+    """Personal links for a segment, a filter or a pasted list of customer ids."""
+
+    segment = forms.ModelChoiceField(
+        label=_("Segment"),
+        queryset=Segment.objects.order_by("name"),
+        required=False,
+        empty_label=_("None: use the city and tag or the list below"),
+    )
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+    tag = forms.CharField(label=_("Tag"), max_length=100, required=False)
+    customer_ids = forms.CharField(
+        label=_("Or customer ids"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line (or separated by commas)."),
+    )
+    skip_unknown = forms.BooleanField(
+        label=_("Leave out ids that are not found instead of refusing the list"), required=False
+    )
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    expires_days = forms.IntegerField(
+        label=_("Links expire after (days)"), min_value=1, max_value=365, initial=30
+    )
+
+    def clean_customer_ids(self) -> list[str]:
+        text = self.cleaned_data.get("customer_ids") or ""
+        if "\x00" in text:
+            raise forms.ValidationError(_("Contains a character that is not allowed."))
+        return [part.strip() for part in re.split(r"[\n,]", text) if part.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        has_filter = (cleaned.get("city") or "").strip() or (cleaned.get("tag") or "").strip()
+        if cleaned.get("segment") is None and not has_filter and not cleaned.get("customer_ids"):
+            raise forms.ValidationError(
+                _("Choose a segment, give a city or a tag, or list customer ids.")
+            )
+        return cleaned

@@ -45,6 +45,16 @@ urlpatterns = [
     path("<int:survey_id>/distributions/qr/print/", views.qr_print, name="qr_print"),
     path("<int:survey_id>/distributions/invite/", views.invitations_send, name="invite"),
     path(
+        "<int:survey_id>/distributions/personal/",
+        views.personal_links_create,
+        name="personal_links",
+    ),
+    path(
+        "<int:survey_id>/distributions/<int:distribution_id>/links.<str:format>",
+        views.personal_links_download,
+        name="personal_links_download",
+    ),
+    path(
         "<int:survey_id>/distributions/<int:distribution_id>/",
         views.distribution_detail,
         name="distribution",

@@ -10,6 +10,9 @@ Anyone with ``surveys.view_survey`` sees surveys; results, responses and exports
 survey has responses.
 """
 
+import csv
+import io
+import itertools
 import json
 import re
 import tempfile
@@ -20,18 +23,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import get_valid_filename
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
 
 from kesheng.core.errors import DomainError, FieldError, InvalidInput
 from kesheng.surveys import editing
 from kesheng.surveys.actions.distribution import (
     create_distribution,
+    create_personal_links,
     create_qr_distributions,
     invite_segment,
     send_invitations,
@@ -48,6 +53,7 @@ from kesheng.surveys.forms import (
     InvitationForm,
     NewSurveyForm,
     PageForm,
+    PersonalLinksForm,
     QrCodesForm,
     QuestionForm,
     ResultsFilterForm,
@@ -60,9 +66,11 @@ from kesheng.surveys.forms import (
 from kesheng.surveys.importers import SurveyImportError, import_survey_file
 from kesheng.surveys.models import Distribution, DistributionKind, Survey, SurveyStatus
 from kesheng.surveys.queries.distribution import (
+    PERSONAL_LINK_COLUMNS,
     count_audience,
     distribution_stats,
     distribution_url,
+    iter_personal_links,
     list_qr_distributions,
     list_survey_distributions,
     qr_code,
@@ -719,6 +727,7 @@ def _distribute_page(
         "widget_form": SimpleDistributionForm(initial={"kind": "widget"}),
         "qr_form": parts.pop("qr_form", None) or QrCodesForm(),
         "invitation_form": parts.pop("invitation_form", None) or InvitationForm(),
+        "personal_form": parts.pop("personal_form", None) or PersonalLinksForm(),
         "audience": audience,
     }
     return render(request, "surveys/staff/distributions.html", context, status=status)
@@ -876,6 +885,7 @@ def distribution_detail(request: HttpRequest, survey: Survey, distribution_id: i
             if distribution.kind == DistributionKind.WIDGET
             else "",
             "sends": sends,
+            "personal": distribution.kind == DistributionKind.PERSONAL,
             "can_distribute": request.user.has_perm(ADD_DISTRIBUTION),
             "tab": "distributions",
         },
@@ -938,4 +948,88 @@ def distribution_qr(
     if not request.GET.get("inline"):
         name = get_valid_filename(f"{survey.slug}-{distribution.key}.{format}")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@staff_page(ADD_DISTRIBUTION)
+@with_survey
+def personal_links_create(request: HttpRequest, survey: Survey) -> HttpResponse:
+    """Make personal links for a segment, a filter or a list, to hand out elsewhere."""
+    form = PersonalLinksForm(request.POST)
+    if form.is_valid():
+        segment = form.cleaned_data["segment"]
+        try:
+            distribution, batch = create_personal_links(
+                survey=survey,
+                segment_id=segment.pk if segment else None,
+                city=form.cleaned_data["city"],
+                tag=form.cleaned_data["tag"],
+                customer_ids=form.cleaned_data["customer_ids"],
+                skip_unknown=form.cleaned_data["skip_unknown"],
+                name=form.cleaned_data["name"],
+                expires_days=form.cleaned_data["expires_days"],
+                created_by=request.user,
+            )
+        except InvalidInput as refused:
+            for error in refused.errors:
+                field = error.field if error.field in form.fields else None
+                form.add_error(field, _distribution_reason(error.reason))
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(created)s personal links made; %(fatigue)s customers invited recently "
+                    "and %(unknown)s unknown ids were left out. Download them below."
+                )
+                % {
+                    "created": batch.created,
+                    "fatigue": batch.skipped_fatigue,
+                    "unknown": len(batch.unknown_customer_ids),
+                },
+            )
+            return redirect("surveys:distribution", survey.pk, distribution.pk)
+    return _distribute_page(request, survey, status=400, personal_form=form)
+
+
+class _Echo:
+    """A file-like object whose write returns the text, for streaming CSV rows."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@staff_page(VIEW_DISTRIBUTION)
+@with_survey
+def personal_links_download(
+    request: HttpRequest, survey: Survey, distribution_id: int, format: str
+) -> HttpResponse:
+    """The links of a distribution as CSV (UTF-8 with a BOM, so Excel reads Chinese names)
+    or XLSX, streamed."""
+    distribution = _survey_distribution(survey, distribution_id)
+    rows = iter_personal_links(distribution)
+    filename = f"kesheng-links-{survey.slug}-{distribution.pk}.{format}"
+    if format == "csv":
+        writer = csv.writer(_Echo())
+        lines = itertools.chain(
+            ["\ufeff"],
+            (writer.writerow(row) for row in [PERSONAL_LINK_COLUMNS, *[]]),
+            (writer.writerow(row) for row in rows),
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    elif format == "xlsx":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("links")
+        sheet.append(list(PERSONAL_LINK_COLUMNS))
+        for row in rows:
+            sheet.append(list(row))
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

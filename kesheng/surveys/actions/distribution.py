@@ -876,3 +876,61 @@ def invite_segment(
         if batch.created:
             send_invitations(distribution=distribution)
     return distribution, batch
+
+
+def create_personal_links(
+    *,
+    survey: Survey,
+    segment_id: int | None = None,
+    city: str = "",
+    tag: str = "",
+    customer_ids: list[str] | None = None,
+    skip_unknown: bool = False,
+    name: str = "",
+    expires_days: int | None = None,
+    created_by=None,
+    now: datetime | None = None,
+) -> tuple[Distribution, InvitationBatch]:
+    """Make a personal-links distribution whose single-use links the business hands out
+    through its own channels (a WeChat service account, its CRM, letters): one link per member
+    of a segment, per customer a filter selects, or per customer id of a list. Nothing is sent
+    and no consent is checked (Kesheng does not deliver them); the fatigue rule applies. A list
+    with unknown customer ids is refused naming them, and nothing is created, unless
+    ``skip_unknown``. All or nothing. Emits ``distribution.created`` and
+    ``invitations.created``."""
+    errors = []
+    if survey.status != SurveyStatus.OPEN:
+        errors.append(FieldError("survey", "open the survey before sending invitations"))
+    ids = [customer_id for customer_id in (customer_ids or []) if customer_id]
+    if segment_id is not None:
+        _check_segment(segment_id, "segment", errors)
+    elif not ids and not city.strip() and not tag.strip():
+        errors.append(FieldError("customers", "give a segment, a filter (city, tag) or a list"))
+    if errors:
+        raise InvalidInput(errors)
+    options = {"expires_days": expires_days} if expires_days else {}
+    with transaction.atomic():
+        distribution = create_distribution(
+            survey=survey,
+            kind=DistributionKind.PERSONAL,
+            name=name,
+            options=options,
+            created_by=created_by,
+        )
+        batch = create_invitations(
+            distribution=distribution,
+            customer_ids=ids or None,
+            city=city.strip() if not ids else "",
+            tag=tag.strip() if not ids else "",
+            segment_id=segment_id if not ids else None,
+            now=now,
+        )
+        if batch.unknown_customer_ids and not skip_unknown:
+            # Raised inside the transaction: the distribution and its links are undone.
+            raise InvalidInput(
+                [
+                    FieldError("customer_ids", f"unknown customer id {customer_id}")
+                    for customer_id in batch.unknown_customer_ids
+                ]
+            )
+    return distribution, batch

@@ -176,3 +176,24 @@ def list_qr_distributions(survey_id: int, distribution_ids: list[int] | None = N
     if distribution_ids is not None:
         distributions = distributions.filter(pk__in=distribution_ids)
     return list(distributions.order_by("store__code", "created_at", "pk"))
+
+
+PERSONAL_LINK_COLUMNS = ("customer_id", "name", "language", "link", "expires_at", "status")
+
+
+def iter_personal_links(distribution: Distribution):
+    """Each invitation of a distribution as a row of PERSONAL_LINK_COLUMNS (the link absolute,
+    the expiry in the business time zone), streamed from the database in chunks: one query
+    however many links."""
+    from django.utils import timezone
+
+    rows = (
+        Invitation.objects.filter(distribution=distribution)
+        .order_by("pk")
+        .values_list(
+            "customer__customer_id", "customer__name", "language", "token", "expires_at", "status"
+        )
+    )
+    for customer_id, name, language, token, expires_at, status in rows.iterator(chunk_size=2000):
+        expires = timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M") if expires_at else ""
+        yield (customer_id, name, language, public_url(f"/r/{token}/"), expires, status)
