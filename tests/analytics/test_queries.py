@@ -142,3 +142,16 @@ def test_response_rate_counts_personal_invitations_only(survey):
     # The fixture's answers came through QR codes: no invitation, so no rate to claim.
     rate = compute_response_rate(MetricFilters(survey_ids=(survey.pk,)))
     assert (rate.sent, rate.completed, rate.rate) == (0, 0, None)
+
+
+def test_breakdown_by_segment_counts_each_segments_members(survey, django_assert_num_queries):
+    shanghai = create_segment(
+        name="上海客户", rules={"all": [{"field": "city", "op": "eq", "value": "上海"}]}
+    )
+    create_segment(name="北京客户", rules={"all": [{"field": "city", "op": "eq", "value": "北京"}]})
+    with django_assert_num_queries(4):  # segments, survey, versions, one UNION ALL
+        groups = compute_metric_by("nps", MetricFilters(survey_ids=(survey.pk,)), "segment")
+    # Only 李 (上海) answered as a known customer: one detractor. Beijing has no answers.
+    assert [(group.key, group.label, group.result.n) for group in groups] == [
+        (str(shanghai.pk), "上海客户", 1)
+    ]

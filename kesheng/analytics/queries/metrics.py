@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from kesheng.analytics.metrics import METRICS, Change, MetricResult, compare, metric_from_counts
 from kesheng.core.errors import FieldError, InvalidInput, NotFound
 from kesheng.core.parsing import parse_date
-from kesheng.customers.queries import get_segment, segment_members
+from kesheng.customers.queries import get_segment, list_segments, segment_members
 from kesheng.surveys.exports import iter_definition_questions
 from kesheng.surveys.models import (
     Invitation,
@@ -52,7 +52,8 @@ GROUP_COLUMNS = {
 }
 TIME_GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 QUESTION_PREFIX = "question:"
-BY_CHOICES = (*GROUP_COLUMNS, *TIME_GRAINS, f"{QUESTION_PREFIX}<name>")
+SEGMENT_BY = "segment"
+BY_CHOICES = (*GROUP_COLUMNS, *TIME_GRAINS, SEGMENT_BY, f"{QUESTION_PREFIX}<name>")
 # The choice types whose answer can name a group.
 GROUPING_TYPES = {"single_choice", "dropdown", "yes_no"}
 
@@ -107,7 +108,7 @@ def check_metric(metric: str) -> str:
 
 
 def check_by(by: str) -> str:
-    if by in GROUP_COLUMNS or by in TIME_GRAINS:
+    if by in GROUP_COLUMNS or by in TIME_GRAINS or by == SEGMENT_BY:
         return by
     if by.startswith(QUESTION_PREFIX) and by[len(QUESTION_PREFIX) :]:
         return by
@@ -238,6 +239,8 @@ def compute_metric_by(
     """The metric per group of ``by`` (see BY_CHOICES), in one query whatever the number of
     groups; groups without answers are absent. Ordered by key (periods in time order)."""
     check_by(by)
+    if by == SEGMENT_BY:
+        return _metric_by_segment(metric, filters, store_ids)
     expression, labels = _group_expression(by, filters)
     answers = _answers(metric, filters, store_ids).annotate(group_key=expression)
     rows = answers.values("group_key", *labels, "number").annotate(count=Count("id"))
@@ -251,6 +254,33 @@ def compute_metric_by(
     return [
         GroupResult(key, names[key], metric_from_counts(metric, counts[key]))
         for key in sorted(counts)
+    ]
+
+
+def _metric_by_segment(metric: str, filters: MetricFilters, store_ids) -> list[GroupResult]:
+    """The metric for the members of each segment (a response counts in every segment its
+    customer belongs to now), as one UNION ALL query of a grouped count per segment."""
+    segments = list(list_segments())
+    if not segments:
+        return []
+    answers = _answers(metric, filters, store_ids)
+    parts = [
+        answers.filter(response__customer__in=segment_members(segment).order_by().values("pk"))
+        .annotate(group_key=Value(segment.pk))
+        .values("group_key", "number")
+        .annotate(count=Count("id"))
+        .order_by()
+        for segment in segments
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    counts: dict[int, dict[float, int]] = defaultdict(dict)
+    for row in rows:
+        cell = counts[row["group_key"]]
+        cell[row["number"]] = cell.get(row["number"], 0) + row["count"]
+    return [
+        GroupResult(str(segment.pk), segment.name, metric_from_counts(metric, counts[segment.pk]))
+        for segment in segments
+        if segment.pk in counts
     ]
 
 
