@@ -20,18 +20,42 @@ def last_month() -> tuple[date, date]:
     return last_day.replace(day=1), last_day
 
 
+def store_field() -> forms.ModelChoiceField:
+    """A store choice by code; its choices are set per person by ``limit_stores``."""
+    return forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("All stores"),
+        to_field_name="code",
+    )
+
+
+def survey_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("Survey"),
+        queryset=Survey.objects.order_by("title"),
+        required=False,
+        empty_label=_("All surveys"),
+    )
+
+
+def limit_stores(form: forms.Form, store_ids, *names: str) -> None:
+    """Offer only the stores the person may see (``store_ids`` None: every store)."""
+    stores = Store.objects.order_by("code")
+    if store_ids is not None:
+        stores = stores.filter(pk__in=store_ids)
+    for name in names:
+        form.fields[name].queryset = stores  # type: ignore[attr-defined]
+
+
 class CxReportForm(forms.Form):
     date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     file_format = forms.ChoiceField(
         label=_("Format"), choices=[("pdf", "PDF"), ("xlsx", "Excel (XLSX)")], initial="pdf"
     )
-    survey = forms.ModelChoiceField(
-        label=_("Survey"),
-        queryset=Survey.objects.order_by("title"),
-        required=False,
-        empty_label=_("All surveys"),
-    )
+    survey = survey_field()
     language = forms.ChoiceField(
         label=_("Language"), choices=[("zh-hans", "简体中文"), ("en", "English")]
     )
@@ -67,19 +91,8 @@ class DashboardFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    survey = forms.ModelChoiceField(
-        label=_("Survey"),
-        queryset=Survey.objects.order_by("title"),
-        required=False,
-        empty_label=_("All surveys"),
-    )
-    store = forms.ModelChoiceField(
-        label=_("Store"),
-        queryset=Store.objects.none(),
-        required=False,
-        empty_label=_("All stores"),
-        to_field_name="code",
-    )
+    survey = survey_field()
+    store = store_field()
     channel = forms.ModelChoiceField(
         label=_("Channel"),
         queryset=Channel.objects.order_by("code"),
@@ -96,10 +109,7 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, store_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        stores = Store.objects.order_by("code")
-        if store_ids is not None:
-            stores = stores.filter(pk__in=store_ids)
-        self.fields["store"].queryset = stores
+        limit_stores(self, store_ids, "store")
 
     def clean(self):
         cleaned = super().clean()
@@ -130,36 +140,15 @@ class ComparisonForm(forms.Form):
 
     first_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     first_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    first_store = forms.ModelChoiceField(
-        label=_("Store"),
-        queryset=Store.objects.none(),
-        required=False,
-        empty_label=_("All stores"),
-        to_field_name="code",
-    )
+    first_store = store_field()
     second_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     second_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    second_store = forms.ModelChoiceField(
-        label=_("Store"),
-        queryset=Store.objects.none(),
-        required=False,
-        empty_label=_("All stores"),
-        to_field_name="code",
-    )
-    survey = forms.ModelChoiceField(
-        label=_("Survey"),
-        queryset=Survey.objects.order_by("title"),
-        required=False,
-        empty_label=_("All surveys"),
-    )
+    second_store = store_field()
+    survey = survey_field()
 
     def __init__(self, *args, store_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        stores = Store.objects.order_by("code")
-        if store_ids is not None:
-            stores = stores.filter(pk__in=store_ids)
-        self.fields["first_store"].queryset = stores
-        self.fields["second_store"].queryset = stores
+        limit_stores(self, store_ids, "first_store", "second_store")
 
     def clean(self):
         cleaned = super().clean()
