@@ -1,6 +1,8 @@
 """Forms of the staff survey pages: they turn what the editor typed into definition parts and
 put the problems ``validate_definition`` finds back on the fields they concern."""
 
+import csv
+import io
 import json
 import re
 from typing import Any
@@ -572,11 +574,17 @@ class AudienceForm(NoColonMixin, forms.Form):
         for name in ("city", "tag"):
             if "\x00" in cleaned.get(name, ""):
                 self.add_error(name, _("Contains a character that is not allowed."))
-        if cleaned.get("segment") is not None:
+        if cleaned.get("segment") is not None or self.has_other_audience(cleaned):
             return cleaned
         if not (cleaned.get("city") or "").strip() and not (cleaned.get("tag") or "").strip():
-            raise forms.ValidationError(_("Choose a segment, or give a city, a tag or both."))
+            raise forms.ValidationError(self.missing_audience_message)
         return cleaned
+
+    # What a form that can name its customers in another way (a list) says and checks.
+    missing_audience_message = _("Choose a segment, or give a city, a tag or both.")
+
+    def has_other_audience(self, cleaned: dict) -> bool:
+        return False
 
     def segment_id(self) -> int | None:
         segment = self.cleaned_data.get("segment")
@@ -610,22 +618,82 @@ class InvitationForm(AudienceForm):
         return options
 
 
-class PersonalLinksForm(NoColonMixin, forms.Form):
-    """Personal links for a segment, a filter or a pasted list of customer ids."""
+MAX_CUSTOMER_LIST_BYTES = 5 * 1024 * 1024
 
-    segment = forms.ModelChoiceField(
-        label=_("Segment"),
-        queryset=Segment.objects.order_by("name"),
-        required=False,
-        empty_label=_("None: use the city and tag or the list below"),
+
+def read_customer_id_list(text: str, *, is_file: bool) -> list[tuple[int, str]]:
+    """(line number, customer id) for each id of a pasted or uploaded list: a CSV whose header
+    has a ``customer_id`` column (its other columns ignored), or one id per line (pasted text
+    may also separate them with commas). Blank lines are skipped. Raises ValidationError for a
+    file with several columns and none named ``customer_id``, or a row without an id."""
+    if "\x00" in text:
+        raise forms.ValidationError(_("Contains a character that is not allowed."))
+    text = text.removeprefix("\ufeff")
+    lines = re.split(r"\r\n|\r|\n", text)  # as the csv module counts lines
+    first = next((line for line in lines if line.strip()), "")
+    header = [cell.strip().lower() for cell in next(csv.reader([first]), [])]
+    if "customer_id" in header:
+        column = header.index("customer_id")
+        reader = csv.reader(io.StringIO(text))
+        listed, seen_header = [], False
+        for record in reader:
+            if not any(cell.strip() for cell in record):
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            value = record[column].strip() if column < len(record) else ""
+            if not value:
+                raise forms.ValidationError(
+                    _("Line %(line)s has no customer_id.") % {"line": reader.line_num}
+                )
+            listed.append((reader.line_num, value))
+        return listed
+    if is_file and len(header) > 1:
+        raise forms.ValidationError(
+            _("The file has several columns but none is named customer_id.")
+        )
+    # A pasted line may hold several ids separated by commas; a file's line is one id.
+    return [
+        (number, part.strip())
+        for number, line in enumerate(lines, start=1)
+        for part in (line.split(",") if not is_file else [line])
+        if part.strip()
+    ]
+
+
+def _decode_upload(upload) -> str:
+    if upload.size > MAX_CUSTOMER_LIST_BYTES:
+        raise forms.ValidationError(
+            _("The file is larger than %(size)s MB.") % {"size": MAX_CUSTOMER_LIST_BYTES // 2**20}
+        )
+    data = upload.read()
+    for encoding in ("utf-8-sig", "gb18030"):  # what Excel saves on a Chinese Windows
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise forms.ValidationError(
+        _("The file is not text in UTF-8 or GB18030; save it as CSV UTF-8.")
     )
-    city = forms.CharField(label=_("City"), max_length=100, required=False)
-    tag = forms.CharField(label=_("Tag"), max_length=100, required=False)
+
+
+class PersonalLinksForm(AudienceForm):
+    """Personal links to hand out: the audience of the invitation form (a segment, or a city
+    and tag) or a list of customer ids, pasted or uploaded, with the line of each id kept so a
+    refusal can name it."""
+
+    kind = None  # nothing is sent
     customer_ids = forms.CharField(
         label=_("Or customer ids"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One per line (or separated by commas)."),
+    )
+    customer_file = forms.FileField(
+        label=_("Or a file of customer ids"),
+        required=False,
+        help_text=_("A CSV file with a customer_id column, or one id per line."),
     )
     skip_unknown = forms.BooleanField(
         label=_("Leave out ids that are not found instead of refusing the list"), required=False
@@ -635,17 +703,44 @@ class PersonalLinksForm(NoColonMixin, forms.Form):
         label=_("Links expire after (days)"), min_value=1, max_value=365, initial=30
     )
 
-    def clean_customer_ids(self) -> list[str]:
-        text = self.cleaned_data.get("customer_ids") or ""
-        if "\x00" in text:
-            raise forms.ValidationError(_("Contains a character that is not allowed."))
-        return [part.strip() for part in re.split(r"[\n,]", text) if part.strip()]
+    missing_audience_message = _("Choose a segment, give a city or a tag, or list customer ids.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        segment = self.fields["segment"]
+        segment.empty_label = _("None: use the city and tag or the list below")
+        segment.help_text = _("Its members when the links are made (customers → segments).")
+
+    def clean_customer_ids(self) -> list[tuple[int, str]]:
+        return read_customer_id_list(self.cleaned_data.get("customer_ids") or "", is_file=False)
+
+    def clean_customer_file(self) -> list[tuple[int, str]]:
+        upload = self.cleaned_data.get("customer_file")
+        if not upload:
+            return []
+        listed = read_customer_id_list(_decode_upload(upload), is_file=True)
+        if not listed:
+            raise forms.ValidationError(_("The file holds no customer id."))
+        return listed
+
+    def has_other_audience(self, cleaned: dict) -> bool:
+        return bool(cleaned.get("customer_ids") or cleaned.get("customer_file"))
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("customer_ids") and cleaned.get("customer_file"):
+            raise forms.ValidationError(_("Paste the ids or upload a file, not both."))
         has_filter = (cleaned.get("city") or "").strip() or (cleaned.get("tag") or "").strip()
-        if cleaned.get("segment") is None and not has_filter and not cleaned.get("customer_ids"):
+        if self.has_other_audience(cleaned) and (cleaned.get("segment") or has_filter):
             raise forms.ValidationError(
-                _("Choose a segment, give a city or a tag, or list customer ids.")
+                _("Give a segment, a city or tag, or a list of customer ids: only one of them.")
             )
         return cleaned
+
+    def listed(self) -> list[tuple[int, str]] | None:
+        """(line, customer id) of the pasted or uploaded list; None when there is none."""
+        data = self.cleaned_data
+        return data.get("customer_ids") or data.get("customer_file") or None
+
+    def list_field(self) -> str:
+        return "customer_file" if self.cleaned_data.get("customer_file") else "customer_ids"

@@ -11,11 +11,10 @@ survey has responses.
 """
 
 import csv
-import io
-import itertools
 import json
 import re
 import tempfile
+from collections.abc import Iterator
 from functools import wraps
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from kesheng.core.errors import DomainError, FieldError, InvalidInput
 from kesheng.surveys import editing
@@ -745,6 +745,10 @@ DISTRIBUTION_REASONS = {
         "Choose a segment, or give a city, a tag or both."
     ),
     "must be email or sms": gettext_lazy("Choose email or SMS."),
+    "no customer matches": gettext_lazy("No customer matches: no links were made."),
+    "give a segment, a filter or a list, not several": gettext_lazy(
+        "Give a segment, a city or tag, or a list of customer ids: only one of them."
+    ),
 }
 
 
@@ -951,36 +955,62 @@ def distribution_qr(
     return response
 
 
+# How many refused lines of a customer list the form names before counting the rest.
+SHOWN_LINE_ERRORS = 20
+
+
+def _put_list_errors(form: PersonalLinksForm, refused: InvalidInput) -> None:
+    """The action names a listed id by its position; the person sees the line of their list."""
+    listed = form.listed() or []
+    lines = []
+    for error in refused.errors:
+        position = error.field.removeprefix("customer_ids.")
+        if error.field.startswith("customer_ids.") and position.isdigit():
+            line, value = listed[int(position) - 1]
+            lines.append(
+                _("Line %(line)s: no customer has the id “%(id)s”.") % {"line": line, "id": value}
+            )
+        else:
+            field = error.field if error.field in form.fields else None
+            form.add_error(field, _distribution_reason(error.reason))
+    for text in lines[:SHOWN_LINE_ERRORS]:
+        form.add_error(form.list_field(), text)
+    if len(lines) > SHOWN_LINE_ERRORS:
+        form.add_error(
+            form.list_field(),
+            _("… and %(count)s more lines.") % {"count": len(lines) - SHOWN_LINE_ERRORS},
+        )
+
+
 @require_POST
 @staff_page(ADD_DISTRIBUTION)
 @with_survey
 def personal_links_create(request: HttpRequest, survey: Survey) -> HttpResponse:
-    """Make personal links for a segment, a filter or a list, to hand out elsewhere."""
-    form = PersonalLinksForm(request.POST)
+    """Make personal links for a segment, a filter or a list of customer ids (pasted or a CSV
+    file), to hand out through the business's own channels."""
+    form = PersonalLinksForm(request.POST, request.FILES)
     if form.is_valid():
-        segment = form.cleaned_data["segment"]
+        listed = form.listed()
         try:
             distribution, batch = create_personal_links(
                 survey=survey,
-                segment_id=segment.pk if segment else None,
+                segment_id=form.segment_id(),
                 city=form.cleaned_data["city"],
                 tag=form.cleaned_data["tag"],
-                customer_ids=form.cleaned_data["customer_ids"],
+                customer_ids=None if listed is None else [value for _line, value in listed],
                 skip_unknown=form.cleaned_data["skip_unknown"],
                 name=form.cleaned_data["name"],
                 expires_days=form.cleaned_data["expires_days"],
                 created_by=request.user,
             )
         except InvalidInput as refused:
-            for error in refused.errors:
-                field = error.field if error.field in form.fields else None
-                form.add_error(field, _distribution_reason(error.reason))
+            _put_list_errors(form, refused)
         else:
             messages.success(
                 request,
                 _(
-                    "%(created)s personal links made; %(fatigue)s customers invited recently "
-                    "and %(unknown)s unknown ids were left out. Download them below."
+                    "%(created)s personal links made. Left out: %(fatigue)s customers surveyed "
+                    "recently (the fatigue rule) and %(unknown)s ids that are not customers."
                 )
                 % {
                     "created": batch.created,
@@ -999,37 +1029,80 @@ class _Echo:
         return value
 
 
+def _csv_text(value: str) -> str:
+    """A cell Excel shows as text, never runs as a formula (a name can be anything)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _links_csv(links) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # the byte-order mark: Excel then reads the file as UTF-8
+    yield writer.writerow(PERSONAL_LINK_COLUMNS)
+    for link in links:
+        expires = link.expires_at.strftime("%Y-%m-%d %H:%M") if link.expires_at else ""
+        yield writer.writerow(
+            (
+                link.customer_id,
+                _csv_text(link.name),
+                link.language,
+                link.link,
+                expires,
+                link.status,
+            )
+        )
+
+
+def _links_xlsx(links, handle) -> None:
+    workbook = Workbook(write_only=True)  # rows go to disk as they come
+    sheet = workbook.create_sheet("links")
+    sheet.append(list(PERSONAL_LINK_COLUMNS))
+
+    def text(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # a name starting with "=" stays a name, not a formula
+        return cell
+
+    for link in links:
+        expires = WriteOnlyCell(
+            sheet, link.expires_at.replace(tzinfo=None) if link.expires_at else None
+        )
+        expires.number_format = "yyyy-mm-dd hh:mm"
+        sheet.append(
+            [
+                text(link.customer_id),
+                text(link.name),
+                link.language,
+                link.link,
+                expires,
+                link.status,
+            ]
+        )
+    workbook.save(handle)
+
+
 @staff_page(VIEW_DISTRIBUTION)
 @with_survey
 def personal_links_download(
     request: HttpRequest, survey: Survey, distribution_id: int, format: str
 ) -> HttpResponse:
-    """The links of a distribution as CSV (UTF-8 with a BOM, so Excel reads Chinese names)
-    or XLSX, streamed."""
+    """The links of a personal-links distribution to hand out (docs/surveys.md), streamed: CSV
+    (UTF-8 with a byte-order mark, so Excel reads Chinese names) or XLSX (written to a
+    temporary file row by row, then sent from it)."""
     distribution = _survey_distribution(survey, distribution_id)
-    rows = iter_personal_links(distribution)
-    filename = f"kesheng-links-{survey.slug}-{distribution.pk}.{format}"
-    if format == "csv":
-        writer = csv.writer(_Echo())
-        lines = itertools.chain(
-            ["\ufeff"],
-            (writer.writerow(row) for row in [PERSONAL_LINK_COLUMNS, *[]]),
-            (writer.writerow(row) for row in rows),
-        )
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    elif format == "xlsx":
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("links")
-        sheet.append(list(PERSONAL_LINK_COLUMNS))
-        for row in rows:
-            sheet.append(list(row))
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
+    if format not in ("csv", "xlsx") or distribution.kind != DistributionKind.PERSONAL:
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    links = iter_personal_links(distribution)
+    filename = get_valid_filename(f"links-{survey.slug}-{distribution.pk}.{format}")
+    if format == "csv":
+        response = StreamingHttpResponse(_links_csv(links), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it when sent
+    _links_xlsx(links, handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

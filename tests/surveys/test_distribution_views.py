@@ -2,8 +2,6 @@
 printable sheet and the downloads), email invitations to a filter (received by a real SMTP
 server), the widget, statistics, and who may do what."""
 
-import csv
-import io
 import re
 import struct
 import threading
@@ -12,11 +10,10 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from kesheng.commerce.actions import save_store
 from kesheng.surveys.actions.surveys import create_survey
-from kesheng.surveys.models import Distribution, DistributionKind, Invitation, Survey
+from kesheng.surveys.models import Distribution, Invitation, Survey
 from kesheng.surveys.tasks import BACKGROUND_THREAD_PREFIX
 from tests.messaging.smtp import running_smtp_server, text_part
 from tests.staff_fixtures import create_staff_user
@@ -506,80 +503,3 @@ def test_the_distributions_page_reads_a_fixed_number_of_queries(manager, survey,
         create_distribution(survey=survey, kind="qr", store=store)
         create_distribution(survey=survey, kind="email")
     assert count_queries() == few
-
-
-# --- personal links to hand out --------------------------------------------------------------
-
-
-def make_links(manager, survey, **fields):
-    data = {"expires_days": 30, "name": "WeChat push", **fields}
-    return manager.post(f"/surveys/{survey.pk}/distributions/personal/", data)
-
-
-def test_links_for_a_filter_download_as_csv_and_open_the_survey(
-    manager, survey, shanghai_customers, client
-):
-    answer = make_links(manager, survey, city="上海")
-    distribution = Distribution.objects.get(kind=DistributionKind.PERSONAL)
-    assert answer.status_code == 302
-    # No consent is checked (Kesheng sends nothing): all three Shanghai customers get a link.
-    assert Invitation.objects.filter(distribution=distribution).count() == 3
-    download = manager.get(f"/surveys/{survey.pk}/distributions/{distribution.pk}/links.csv")
-    assert download.status_code == 200
-    text = b"".join(download.streaming_content).decode("utf-8")
-    assert text.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0] == ["customer_id", "name", "language", "link", "expires_at", "status"]
-    assert sorted(row[0] for row in rows[1:]) == ["C1", "C2", "C3"]
-    assert {row[1] for row in rows[1:]} == {"Wang Fang", "李雷", "韩梅梅"}
-    link = rows[1][3]
-    assert link.startswith("http://testserver/r/")
-    assert client.get(link.removeprefix("http://testserver")).status_code == 200
-
-
-def test_links_for_a_list_download_as_xlsx(manager, survey, shanghai_customers):
-    make_links(manager, survey, customer_ids="C4\nC2")
-    distribution = Distribution.objects.get(kind=DistributionKind.PERSONAL)
-    download = manager.get(f"/surveys/{survey.pk}/distributions/{distribution.pk}/links.xlsx")
-    sheet = load_workbook(io.BytesIO(download.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert sorted(row[0] for row in rows[1:]) == ["C2", "C4"]
-    assert all(row[5] == "pending" for row in rows[1:])
-
-
-def test_a_list_with_an_unknown_id_is_refused_and_nothing_is_made(
-    manager, survey, shanghai_customers
-):
-    answer = make_links(manager, survey, customer_ids="C1\nNOBODY")
-    assert answer.status_code == 400
-    assert b"unknown customer id NOBODY" in answer.content
-    assert Distribution.objects.filter(kind=DistributionKind.PERSONAL).count() == 0
-    assert Invitation.objects.count() == 0
-
-
-def test_unknown_ids_can_be_left_out(manager, survey, shanghai_customers):
-    answer = make_links(manager, survey, customer_ids="C1,NOBODY", skip_unknown="on")
-    assert answer.status_code == 302
-    assert list(Invitation.objects.values_list("customer__customer_id", flat=True)) == ["C1"]
-
-
-def test_an_empty_audience_is_refused(manager, survey):
-    answer = make_links(manager, survey)
-    assert answer.status_code == 400
-    assert b"Choose a segment, give a city or a tag, or list customer ids." in answer.content
-
-
-def test_the_download_is_one_query_however_many_links(
-    manager, survey, shanghai_customers, django_assert_max_num_queries
-):
-    make_links(manager, survey, city="上海")
-    distribution = Distribution.objects.get(kind=DistributionKind.PERSONAL)
-    with django_assert_max_num_queries(8):  # session, user, survey, distribution, the links
-        download = manager.get(f"/surveys/{survey.pk}/distributions/{distribution.pk}/links.csv")
-        b"".join(download.streaming_content)
-
-
-@pytest.mark.parametrize("role", ["agent", "store_manager"])
-def test_roles_without_distribution_rights_cannot_make_links(client, survey, role):
-    answer = make_links(client_for(client, role), survey, city="上海")
-    assert answer.status_code == 403

@@ -893,21 +893,48 @@ def create_personal_links(
 ) -> tuple[Distribution, InvitationBatch]:
     """Make a personal-links distribution whose single-use links the business hands out
     through its own channels (a WeChat service account, its CRM, letters): one link per member
-    of a segment, per customer a filter selects, or per customer id of a list. Nothing is sent
-    and no consent is checked (Kesheng does not deliver them); the fatigue rule applies. A list
-    with unknown customer ids is refused naming them, and nothing is created, unless
-    ``skip_unknown``. All or nothing. Emits ``distribution.created`` and
-    ``invitations.created``."""
+    of a segment (``segment_id``), per customer a filter selects (``city``, ``tag``), or per
+    customer id of a list (``customer_ids``; an id listed twice gets one link). Nothing is sent
+    and no consent is checked (Kesheng delivers nothing); the fatigue rule applies as for email
+    (those it protects get a ``skipped_fatigue`` row and no link to hand out). The links are
+    handed out from now, so they are ``sent`` at ``now`` and count for fatigue from then. A list
+    with ids that are not customers is refused, with a ``customer_ids.<position>`` error (1 =
+    the first id) for each, and nothing is created, unless ``skip_unknown`` (then they are left
+    out and listed in ``unknown_customer_ids``); an audience of nobody is refused too. All or
+    nothing. Emits ``distribution.created`` and ``invitations.created``."""
+    now = now or timezone.now()
     errors = []
     if survey.status != SurveyStatus.OPEN:
         errors.append(FieldError("survey", "open the survey before sending invitations"))
-    ids = [customer_id for customer_id in (customer_ids or []) if customer_id]
-    if segment_id is not None:
+    listed = customer_ids is not None
+    has_filter = bool(city.strip() or tag.strip())
+    if listed and (segment_id is not None or has_filter):
+        errors.append(FieldError("customers", "give a segment, a filter or a list, not several"))
+    elif segment_id is not None:
         _check_segment(segment_id, "segment", errors)
-    elif not ids and not city.strip() and not tag.strip():
+    elif not listed and not has_filter:
         errors.append(FieldError("customers", "give a segment, a filter (city, tag) or a list"))
+    elif listed and not customer_ids:
+        errors.append(FieldError("customer_ids", "the list is empty"))
     if errors:
         raise InvalidInput(errors)
+    customer_pks = None
+    unknown: list[str] = []
+    if listed:
+        wanted = [str(value).strip() for value in customer_ids]
+        found = map_customer_ids(wanted)
+        missing = [
+            (position, value) for position, value in enumerate(wanted, 1) if value not in found
+        ]
+        if missing and not skip_unknown:
+            raise InvalidInput(
+                [
+                    FieldError(f"customer_ids.{position}", f"unknown customer id {value}")
+                    for position, value in missing
+                ]
+            )
+        unknown = sorted({value for _, value in missing})
+        customer_pks = [found[value] for value in wanted if value in found]
     options = {"expires_days": expires_days} if expires_days else {}
     with transaction.atomic():
         distribution = create_distribution(
@@ -919,18 +946,18 @@ def create_personal_links(
         )
         batch = create_invitations(
             distribution=distribution,
-            customer_ids=ids or None,
-            city=city.strip() if not ids else "",
-            tag=tag.strip() if not ids else "",
-            segment_id=segment_id if not ids else None,
+            customer_pks=customer_pks,
+            city="" if listed else city.strip(),
+            tag="" if listed else tag.strip(),
+            segment_id=None if listed else segment_id,
             now=now,
         )
-        if batch.unknown_customer_ids and not skip_unknown:
-            # Raised inside the transaction: the distribution and its links are undone.
-            raise InvalidInput(
-                [
-                    FieldError("customer_ids", f"unknown customer id {customer_id}")
-                    for customer_id in batch.unknown_customer_ids
-                ]
-            )
+        if not batch.created and not batch.skipped_fatigue:
+            # Raised inside the transaction: the empty distribution is undone.
+            raise InvalidInput([FieldError("customers", "no customer matches")])
+        # Kesheng's part ends here: the links are the business's to hand out from now on.
+        Invitation.objects.filter(
+            distribution=distribution, status=InvitationStatus.PENDING
+        ).update(status=InvitationStatus.SENT, sent_at=now)
+    batch.unknown_customer_ids = unknown
     return distribution, batch

@@ -3,10 +3,12 @@
 import html
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 import segno
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from kesheng.customers.queries import get_segment, list_customers, segment_members
 from kesheng.messaging.consent import allowed_customers
@@ -179,21 +181,45 @@ def list_qr_distributions(survey_id: int, distribution_ids: list[int] | None = N
 
 
 PERSONAL_LINK_COLUMNS = ("customer_id", "name", "language", "link", "expires_at", "status")
+# Customers the fatigue rule (or consent) left out have a row but no link to hand out.
+_LEFT_OUT = (InvitationStatus.SKIPPED_FATIGUE, InvitationStatus.SKIPPED_CONSENT)
 
 
-def iter_personal_links(distribution: Distribution):
-    """Each invitation of a distribution as a row of PERSONAL_LINK_COLUMNS (the link absolute,
-    the expiry in the business time zone), streamed from the database in chunks: one query
-    however many links."""
-    from django.utils import timezone
+@dataclass(frozen=True)
+class PersonalLink:
+    """One link of a personal-links distribution, as the download lists it."""
 
+    customer_id: str
+    name: str
+    language: str
+    link: str
+    expires_at: datetime | None  # aware, in the business time zone
+    status: str
+
+
+def iter_personal_links(distribution: Distribution, *, now: datetime | None = None):
+    """The links of a distribution to hand out, in the order they were made (customers the
+    fatigue rule left out have none): the link absolute like ``invitation_url``, the expiry in
+    the business time zone, the status as it is now (a link past its expiry and not completed
+    is ``expired``). One query however many links, read in chunks, so a download of 100,000
+    links never holds them all in memory."""
+    now = now or timezone.now()
     rows = (
         Invitation.objects.filter(distribution=distribution)
+        .exclude(status__in=_LEFT_OUT)
         .order_by("pk")
         .values_list(
             "customer__customer_id", "customer__name", "language", "token", "expires_at", "status"
         )
     )
     for customer_id, name, language, token, expires_at, status in rows.iterator(chunk_size=2000):
-        expires = timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M") if expires_at else ""
-        yield (customer_id, name, language, public_url(f"/r/{token}/"), expires, status)
+        if expires_at is not None and expires_at <= now and status != InvitationStatus.COMPLETED:
+            status = InvitationStatus.EXPIRED
+        yield PersonalLink(
+            customer_id=customer_id,
+            name=name,
+            language=language,
+            link=public_url(f"/r/{token}/"),
+            expires_at=timezone.localtime(expires_at) if expires_at else None,
+            status=str(status),
+        )
