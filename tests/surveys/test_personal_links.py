@@ -439,3 +439,13 @@ def test_view_distribution_is_enough_to_download(client, survey, made):
     person = signed_in(client, create_user_with_permissions("viewer", "view_distribution"))
     assert download(person, survey, made, "csv").status_code == 200
     assert make_links(person, survey, city="上海").status_code == 403
+
+
+def test_the_distributions_page_offers_the_form_and_lists_the_links_without_a_shared_link(
+    manager, survey, made
+):
+    page = manager.get(f"/surveys/{survey.pk}/distributions/").content.decode()
+    assert 'enctype="multipart/form-data"' in page
+    assert 'name="customer_file"' in page
+    assert f"?d={made.key}" not in page  # no anonymous link for a set of personal links
+    assert "one per customer" in page
