@@ -724,7 +724,9 @@ class PersonalLinksForm(AudienceForm):
         return listed
 
     def has_other_audience(self, cleaned: dict) -> bool:
-        return bool(cleaned.get("customer_ids") or cleaned.get("customer_file"))
+        # A list that was refused is still the audience meant: its own error says what is wrong.
+        refused = "customer_ids" in self.errors or "customer_file" in self.errors
+        return refused or bool(cleaned.get("customer_ids") or cleaned.get("customer_file"))
 
     def clean(self):
         cleaned = super().clean()

@@ -207,7 +207,9 @@ def test_an_uploaded_file_with_columns_but_no_customer_id_is_refused(manager, su
         manager, survey, customer_file=SimpleUploadedFile("list.csv", data, "text/csv")
     )
     assert answer.status_code == 400
-    assert "The file has several columns but none is named customer_id." in answer.content.decode()
+    text = answer.content.decode()
+    assert "The file has several columns but none is named customer_id." in text
+    assert "Choose a segment" not in text
     assert nothing_made()
 
 
