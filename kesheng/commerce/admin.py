@@ -1,9 +1,9 @@
-"""Back office for stores and products (edited here) and orders (read-only: they arrive through
-the API and imports, idempotent on order_id, and emit ``order.placed``)."""
+"""Back office for stores, staff members and products (edited here) and orders (read-only:
+they arrive through the API and imports, idempotent on order_id, and emit ``order.placed``)."""
 
 from django.contrib import admin
 
-from kesheng.commerce.models import Order, OrderLine, Product, Store, StoreAccess
+from kesheng.commerce.models import Order, OrderLine, Product, StaffMember, Store, StoreAccess
 from kesheng.core.admin import ReadOnlyAdmin
 
 
@@ -21,6 +21,18 @@ class StoreAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "name_en", "city", "region", "is_active", "opened_on"]
     list_filter = ["is_active", "region", "city"]
     search_fields = ["code", "name_zh", "name_en", "city"]
+
+
+@admin.register(StaffMember)
+class StaffMemberAdmin(admin.ModelAdmin):
+    """The people who serve customers (not users of Kesheng); many at once with
+    ``kesheng import staff FILE``."""
+
+    list_display = ["code", "name", "store", "is_active", "created_at"]
+    list_filter = ["is_active", "store"]
+    search_fields = ["=code", "name", "store__code"]
+    list_select_related = ["store"]
+    autocomplete_fields = ["store"]
 
 
 @admin.register(Product)

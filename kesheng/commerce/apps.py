@@ -46,10 +46,11 @@ class CommerceConfig(AppConfig):
             ),
         )
 
-        from kesheng.commerce.importing import OrderImporter
+        from kesheng.commerce.importing import OrderImporter, StaffImporter
         from kesheng.core.importing import register_importer
 
         register_importer("orders", OrderImporter())
+        register_importer("staff", StaffImporter())
 
         from kesheng.commerce.segment_fields import register_order_fields
 

@@ -25,6 +25,32 @@ class Store(LocalizedNameMixin, TimestampedModel):
         ordering = ["code"]
 
 
+class StaffMember(TimestampedModel):
+    """Someone who serves customers (店员, 导购): responses can say who served the respondent,
+    so scores break down by staff member. Not a user of Kesheng: most never log in."""
+
+    # Case-sensitive like store codes: "A01" and "a01" are two people.
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    store = models.ForeignKey(
+        Store,
+        on_delete=models.PROTECT,
+        related_name="staff_members",
+        null=True,
+        blank=True,
+        verbose_name=_("store"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
 class Product(LocalizedNameMixin, TimestampedModel):
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)

@@ -1,4 +1,4 @@
-"""``kesheng import KIND FILE``: load customers, orders or events from a file.
+"""``kesheng import KIND FILE``: load customers, orders, staff members or events from a file.
 
 The rules (row numbers, encodings, one transaction, --skip-invalid, --dry-run) live in
 ``kesheng.core.importing``; the formats are documented in docs/import-formats.md.
@@ -20,11 +20,11 @@ from kesheng.core.importing import (
 
 class Command(BaseCommand):
     help = _(
-        "Import a file of customers (CSV), orders (CSV) or events (JSONL); the formats are in "
-        "docs/import-formats.md. Every row is checked before anything is written: if any row is "
-        "bad, each problem is printed as 'row N, column C: reason', the exit code is 2 and the "
-        "database is unchanged. The whole import is one transaction, and importing the same file "
-        "again changes nothing."
+        "Import a file of customers (CSV), orders (CSV), staff members (CSV) or events (JSONL); "
+        "the formats are in docs/import-formats.md. Every row is checked before anything is "
+        "written: if any row is bad, each problem is printed as 'row N, column C: reason', the "
+        "exit code is 2 and the database is unchanged. The whole import is one transaction, and "
+        "importing the same file again changes nothing."
     )
 
     def add_arguments(self, parser):
