@@ -10,10 +10,12 @@ from kesheng.analytics.queries.drivers import (
 )
 from kesheng.analytics.queries.metrics import (
     BY_CHOICES,
+    CROSS_CHOICES,
     CrossTab,
     GroupResult,
     MetricFilters,
     check_by,
+    check_crosstab,
     check_metric,
     compare_filters,
     compute_crosstab,
@@ -27,11 +29,13 @@ from kesheng.analytics.queries.metrics import (
 
 __all__ = [
     "BY_CHOICES",
+    "CROSS_CHOICES",
     "CrossTab",
     "DriverQuestionError",
     "GroupResult",
     "MetricFilters",
     "check_by",
+    "check_crosstab",
     "check_metric",
     "compare_filters",
     "compute_crosstab",

@@ -54,6 +54,9 @@ TIME_GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 QUESTION_PREFIX = "question:"
 SEGMENT_BY = "segment"
 BY_CHOICES = (*GROUP_COLUMNS, *TIME_GRAINS, SEGMENT_BY, f"{QUESTION_PREFIX}<name>")
+# A cross-tab's two breakdowns: every breakdown but the segment, whose groups overlap (a
+# customer belongs to several segments) and which has no single expression per answer.
+CROSS_CHOICES = (*GROUP_COLUMNS, *TIME_GRAINS, f"{QUESTION_PREFIX}<name>")
 # The choice types whose answer can name a group.
 GROUPING_TYPES = {"single_choice", "dropdown", "yes_no"}
 
@@ -95,6 +98,25 @@ class CrossTab:
     rows: list[tuple[str, str]] = field(default_factory=list)
     columns: list[tuple[str, str]] = field(default_factory=list)
     cells: dict[tuple[str, str], MetricResult] = field(default_factory=dict)
+    metric: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI and API shape: the rows and columns with their labels, then one object per
+        pair that has answers (rows in order, columns in order within a row), each with the
+        same keys as one score."""
+        return {
+            "metric": self.metric,
+            "by": self.row_by,
+            "cross": self.column_by,
+            "rows": [{"key": key, "label": label} for key, label in self.rows],
+            "columns": [{"key": key, "label": label} for key, label in self.columns],
+            "cells": [
+                {"row": row, "column": column, **self.cells[(row, column)].to_json()}
+                for row, _row_label in self.rows
+                for column, _column_label in self.columns
+                if (row, column) in self.cells
+            ],
+        }
 
 
 def _invalid(name: str, reason: str) -> InvalidInput:
@@ -113,6 +135,33 @@ def check_by(by: str) -> str:
     if by.startswith(QUESTION_PREFIX) and by[len(QUESTION_PREFIX) :]:
         return by
     raise _invalid("by", f"expected one of {', '.join(BY_CHOICES)}")
+
+
+def check_crosstab(row_by: str | None, column_by: str) -> tuple[str, str]:
+    """The two breakdowns of a cross-tab, ``by`` (rows) and ``cross`` (columns) as the CLI and
+    the API name them; every problem is reported with the field it belongs to."""
+    if not row_by:
+        raise _invalid("cross", "needs by as well (by gives the rows, cross the columns)")
+    errors: list[FieldError] = []
+    for name, value in (("by", row_by), ("cross", column_by)):
+        if value == SEGMENT_BY:
+            errors.append(
+                FieldError(
+                    name,
+                    "segment cannot be a side of a cross-tab (a customer can be in several "
+                    "segments); filter by one segment instead",
+                )
+            )
+            continue
+        try:
+            check_by(value)
+        except InvalidInput:
+            errors.append(FieldError(name, f"expected one of {', '.join(CROSS_CHOICES)}"))
+    if not errors and row_by == column_by:
+        errors.append(FieldError("cross", "must not be the same breakdown as by"))
+    if errors:
+        raise InvalidInput(errors)
+    return row_by, column_by
 
 
 def metric_questions(metric: str, filters: MetricFilters) -> dict[int, set[str]]:
@@ -200,21 +249,24 @@ def compute_metric(
     return metric_from_counts(metric, {row["number"]: row["count"] for row in rows})
 
 
-def _group_expression(by: str, filters: MetricFilters) -> tuple[Any, list[str]]:
-    """The expression naming each answer's group for a breakdown, and the label columns."""
+def _group_expression(
+    by: str, filters: MetricFilters, field_name: str = "by"
+) -> tuple[Any, list[str]]:
+    """The expression naming each answer's group for a breakdown, and the label columns;
+    ``field_name`` is the field a bad question is reported under."""
     if by in TIME_GRAINS:
         truncate = TIME_GRAINS[by]
         return truncate("response__completed_at", tzinfo=timezone.get_current_timezone()), []
     if by.startswith(QUESTION_PREFIX):
         name = by[len(QUESTION_PREFIX) :]
-        _check_grouping_question(name, filters)
+        _check_grouping_question(name, filters, field_name)
         chosen = ResponseValue.objects.filter(response=OuterRef("response"), question=name)
         return Subquery(chosen.values("text")[:1]), []
     key, label_zh, label_en = GROUP_COLUMNS[by]
     return F(key), [column for column in (label_zh, label_en) if column]
 
 
-def _check_grouping_question(name: str, filters: MetricFilters) -> None:
+def _check_grouping_question(name: str, filters: MetricFilters, field_name: str = "by") -> None:
     versions = SurveyVersion.objects.order_by()
     if filters.survey_ids:
         versions = versions.filter(survey_id__in=filters.survey_ids)
@@ -222,7 +274,7 @@ def _check_grouping_question(name: str, filters: MetricFilters) -> None:
         for question in iter_definition_questions(definition or {}):
             if question.get("name") == name and question.get("type") in GROUPING_TYPES:
                 return
-    raise _invalid("by", f"no single-choice, dropdown or yes/no question named {name!r}")
+    raise _invalid(field_name, f"no single-choice, dropdown or yes/no question named {name!r}")
 
 
 def _group_key_text(value: Any) -> str:
@@ -302,19 +354,17 @@ def compute_crosstab(
     *,
     store_ids: Iterable[int] | None = None,
 ) -> CrossTab:
-    """The metric for every pair of two breakdowns, in one query."""
-    check_by(row_by)
-    check_by(column_by)
-    if row_by == column_by:
-        raise _invalid("columns", "must differ from the rows")
+    """The metric for every pair of two breakdowns (see CROSS_CHOICES; a problem with the rows
+    is reported under ``by``, with the columns under ``cross``), in one query."""
+    check_crosstab(row_by, column_by)
     row_expression, row_labels = _group_expression(row_by, filters)
-    column_expression, column_labels = _group_expression(column_by, filters)
+    column_expression, column_labels = _group_expression(column_by, filters, "cross")
     answers = _answers(metric, filters, store_ids).annotate(
         row_key=row_expression, column_key=column_expression
     )
     labels = list(dict.fromkeys([*row_labels, *column_labels]))
     rows = answers.values("row_key", "column_key", *labels, "number").annotate(count=Count("id"))
-    table = CrossTab(row_by=row_by, column_by=column_by)
+    table = CrossTab(row_by=row_by, column_by=column_by, metric=metric)
     counts: dict[tuple[str, str], dict[float, int]] = defaultdict(dict)
     row_names: dict[str, str] = {}
     column_names: dict[str, str] = {}

@@ -1,9 +1,10 @@
-"""``kesheng analytics nps|csat|ces --survey ID [--question NAME] [--by FIELD] [--from DATE
---to DATE] [--json]``: the scores the dashboard shows, for scripts.
+"""``kesheng analytics nps|csat|ces --survey ID [--question NAME] [--by FIELD [--cross FIELD]]
+[--from DATE --to DATE] [--json]``: the scores the dashboard shows, for scripts.
 
 ``--json`` prints one object ``{"score", "n", "ci_low", "ci_high", "small_sample", ...}``, or
-with ``--by`` a list of them, each with its ``group`` and ``label``. Bad input exits with
-code 2 and the reason on stderr.
+with ``--by`` a list of them, each with its ``group`` and ``label``, or with ``--by`` and
+``--cross`` a cross-tab ``{"metric", "by", "cross", "rows", "columns", "cells"}``. Bad input
+exits with code 2 and the reason on stderr.
 """
 
 import json
@@ -14,7 +15,10 @@ from django.utils.translation import gettext as _
 from kesheng.analytics.metrics import METRICS, MetricResult
 from kesheng.analytics.queries import (
     BY_CHOICES,
+    CROSS_CHOICES,
+    CrossTab,
     check_by,
+    compute_crosstab,
     compute_metric,
     compute_metric_by,
     parse_metric_filters,
@@ -33,6 +37,31 @@ def _line(label: str, result: MetricResult) -> str:
     return f"{label:<24} {_figure(score.value):>7}  {interval:<18} n={score.n}{flag}"
 
 
+def _cell(result: MetricResult | None) -> str:
+    """A cross-tab cell: the score and n, starred under 30 answers; a dash without answers."""
+    if result is None:
+        return "—"
+    mark = "*" if result.score.is_small_sample else ""
+    return f"{_figure(result.score.value)} n={result.score.n}{mark}"
+
+
+def _crosstab_lines(table: CrossTab) -> list[str]:
+    """The cross-tab as text: one line per row group, one column per column group."""
+    if not table.rows:
+        return [_("No answers match.")]
+    width = max(16, *(len(label) + 2 for _key, label in table.columns))
+    header = f"{table.metric.upper():<24}" + "".join(
+        f"{label:>{width}}" for _key, label in table.columns
+    )
+    lines = [header]
+    for row_key, row_label in table.rows:
+        cells = [_cell(table.cells.get((row_key, key))) for key, _label in table.columns]
+        lines.append(f"{row_label:<24}" + "".join(f"{cell:>{width}}" for cell in cells))
+    if any(result.score.is_small_sample for result in table.cells.values()):
+        lines.append(_("* n < 30: read with care"))
+    return lines
+
+
 class Command(BaseCommand):
     help = _(
         "NPS, CSAT or CES of completed survey responses with n and the 95 %% interval, whole "
@@ -49,6 +78,14 @@ class Command(BaseCommand):
             "--question", metavar="NAME", help=_("one question; default every question of the type")
         )
         parser.add_argument("--by", metavar="FIELD", help=", ".join(BY_CHOICES))
+        parser.add_argument(
+            "--cross",
+            metavar="FIELD",
+            help=_(
+                "a second breakdown for the columns of a cross-tab (the rows are --by): %(fields)s"
+            )
+            % {"fields": ", ".join(CROSS_CHOICES)},
+        )
         parser.add_argument("--from", dest="date_from", metavar="DATE", help="YYYY-MM-DD")
         parser.add_argument("--to", dest="date_to", metavar="DATE", help="YYYY-MM-DD")
         parser.add_argument("--store", metavar="CODES", help=_("store codes, comma-separated"))
@@ -70,7 +107,9 @@ class Command(BaseCommand):
                 touchpoint=options["touchpoint"],
                 segment=options["segment"],
             )
-            if options["by"]:
+            if options["cross"]:
+                table = compute_crosstab(metric, filters, options["by"] or "", options["cross"])
+            elif options["by"]:
                 groups = compute_metric_by(metric, filters, check_by(options["by"]))
             else:
                 result = compute_metric(metric, filters)
@@ -79,6 +118,9 @@ class Command(BaseCommand):
             raise CommandError(reasons, returncode=2) from None
         except DomainError as error:
             raise CommandError(str(error), returncode=2) from None
+        if options["cross"]:
+            self._write_crosstab(table, as_json=options["json"])
+            return
         if options["json"]:
             document = [group.to_json() for group in groups] if options["by"] else result.to_json()
             self.stdout.write(json.dumps(document, ensure_ascii=False))
@@ -91,3 +133,10 @@ class Command(BaseCommand):
                 self.stdout.write(_("No answers match."))
         else:
             self.stdout.write(_line(_("all"), result))
+
+    def _write_crosstab(self, table: CrossTab, *, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(table.to_json(), ensure_ascii=False))
+            return
+        for line in _crosstab_lines(table):
+            self.stdout.write(line)
