@@ -39,6 +39,13 @@ class ResponseIn(Schema):
     channel: str | None = Field(None, max_length=40, examples=["app"])
     touchpoint: str | None = Field(None, max_length=60)
     store: str | None = Field(None, max_length=40, examples=["sh-nanjingxilu"])
+    staff: str | None = Field(
+        None,
+        max_length=40,
+        examples=["SH-NJXL-01"],
+        description="the code of the staff member who served the respondent; without a store "
+        "the response counts in their store",
+    )
     language: str | None = Field(None, max_length=10, examples=["zh-hans"])
     submitted_at: datetime | None = Field(None, description="when it was answered (default now)")
 
@@ -88,6 +95,7 @@ def post_response(request: HttpRequest, survey_id: int, payload: ResponseIn):
         channel=payload.channel,
         touchpoint=payload.touchpoint,
         store=payload.store,
+        staff=payload.staff,
         language=payload.language or "",
         submitted_at=payload.submitted_at,
         external_id=payload.response_id,

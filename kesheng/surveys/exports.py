@@ -231,6 +231,11 @@ def _yes_no_reader(name: str) -> Callable[[Mapping], Any]:
     return read
 
 
+# How many variables _fact_variables makes: they come first, read from the response's facts
+# rather than its answers.
+FACT_COUNT = 10
+
+
 def _fact_variables(taken: set[str]) -> list[Variable]:
     facts = [
         ("response_id", gettext("Response id"), True),
@@ -239,6 +244,7 @@ def _fact_variables(taken: set[str]) -> list[Variable]:
         ("channel", gettext("Channel"), False),
         ("touchpoint", gettext("Touchpoint"), False),
         ("store", gettext("Store"), False),
+        ("staff", gettext("Staff member"), False),
         ("language", gettext("Language"), False),
         ("device", gettext("Device"), False),
         ("version", gettext("Survey version"), True),
@@ -394,13 +400,14 @@ def export_rows(survey: Survey, variables: list[Variable]) -> Iterator[list[Any]
             "channel__code",
             "touchpoint__code",
             "store__code",
+            "staff__code",
             "language",
             "device_type",
             "version__number",
             "answers",
         )
     )
-    fact_names = {v.name for v in variables[:9]}
+    fact_names = {v.name for v in variables[:FACT_COUNT]}
     for (
         response_id,
         completed_at,
@@ -408,6 +415,7 @@ def export_rows(survey: Survey, variables: list[Variable]) -> Iterator[list[Any]
         channel,
         touchpoint,
         store,
+        staff,
         language,
         device,
         version,
@@ -422,6 +430,7 @@ def export_rows(survey: Survey, variables: list[Variable]) -> Iterator[list[Any]
             "channel": channel,
             "touchpoint": touchpoint,
             "store": store,
+            "staff": staff,
             "language": language or None,
             "device": device or None,
             "version": version,

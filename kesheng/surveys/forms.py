@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from kesheng.commerce.models import Store
+from kesheng.commerce.models import StaffMember, Store
 from kesheng.customers.models import Segment
 from kesheng.surveys import editing
 from kesheng.surveys.definition import QUESTION_TYPES
@@ -536,6 +536,18 @@ class QrCodesForm(NoColonMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("One QR code per store; each response through it carries the store."),
     )
+    staff = forms.ModelMultipleChoiceField(
+        label=_("Staff members"),
+        queryset=StaffMember.objects.filter(is_active=True)
+        .select_related("store")
+        .order_by("store__code", "code"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "One QR code per staff member, e.g. at their till; each response through it "
+            "carries the staff member and their store."
+        ),
+    )
     touchpoint = forms.ModelChoiceField(
         label=_("Touchpoint"),
         queryset=Touchpoint.objects.order_by("sort_order", "code"),
@@ -546,8 +558,10 @@ class QrCodesForm(NoColonMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("stores") and not cleaned.get("touchpoint"):
-            raise forms.ValidationError(_("Choose at least one store or a touchpoint."))
+        if not cleaned.get("stores") and not cleaned.get("staff") and not cleaned.get("touchpoint"):
+            raise forms.ValidationError(
+                _("Choose at least one store, staff member or a touchpoint.")
+            )
         return cleaned
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kesheng.commerce.models import Store
+from kesheng.commerce.models import StaffMember, Store
 from kesheng.core.models import TimestampedModel
 from kesheng.customers.models import Customer
 from kesheng.tracking.models import Channel, Touchpoint
@@ -89,7 +89,8 @@ class DistributionKind(models.TextChoices):
 
 
 class Distribution(TimestampedModel):
-    """One way a survey reaches people; its responses carry its channel, touchpoint and store."""
+    """One way a survey reaches people; its responses carry its channel, touchpoint, store and
+    staff member."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="distributions")
     kind = models.CharField(_("kind"), max_length=10, choices=DistributionKind.choices)
@@ -98,6 +99,15 @@ class Distribution(TimestampedModel):
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT)
     touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.PROTECT)
     store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT)
+    # A QR code or link per staff member: its responses say who served the respondent.
+    staff = models.ForeignKey(
+        StaffMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="distributions",
+        verbose_name=_("staff member"),
+    )
     options = models.JSONField(_("options"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -214,6 +224,14 @@ class Response(models.Model):
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.PROTECT)
     touchpoint = models.ForeignKey(Touchpoint, null=True, blank=True, on_delete=models.PROTECT)
     store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT)
+    staff = models.ForeignKey(
+        StaffMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responses",
+        verbose_name=_("staff member"),
+    )
     language = models.CharField(_("language"), max_length=10, blank=True)
     device_type = models.CharField(
         _("device type"), max_length=10, choices=DeviceType.choices, default=DeviceType.UNKNOWN

@@ -739,7 +739,7 @@ DISTRIBUTION_REASONS = {
         "Open the survey (in the editor) before sending invitations."
     ),
     "choose at least one store or a touchpoint": gettext_lazy(
-        "Choose at least one store or a touchpoint."
+        "Choose at least one store, staff member or a touchpoint."
     ),
     "give a segment or a filter (city, tag)": gettext_lazy(
         "Choose a segment, or give a city, a tag or both."
@@ -796,6 +796,7 @@ def qr_codes_add(request: HttpRequest, survey: Survey) -> HttpResponse:
             distributions = create_qr_distributions(
                 survey=survey,
                 stores=list(form.cleaned_data["stores"]),
+                staff=list(form.cleaned_data["staff"]),
                 touchpoint=form.cleaned_data["touchpoint"],
                 created_by=request.user,
             )
@@ -912,11 +913,22 @@ def distribution_send(request: HttpRequest, survey: Survey, distribution_id: int
     return redirect("surveys:distribution", survey.pk, distribution.pk)
 
 
+def _qr_place(distribution: Distribution) -> str:
+    """What a printed QR card says it is for: the store, with the staff member's name on a
+    staff member's own code."""
+    place = distribution.store or distribution.touchpoint or distribution.name
+    if distribution.staff is None:
+        return str(place)
+    if distribution.store is None:
+        return distribution.staff.name
+    return f"{place} · {distribution.staff.name}"
+
+
 @staff_page(VIEW_DISTRIBUTION)
 @with_survey
 def qr_print(request: HttpRequest, survey: Survey) -> HttpResponse:
-    """A printable sheet: each QR code with its store (or touchpoint) and the survey title;
-    ``?ids=1,2`` prints only those."""
+    """A printable sheet: each QR code with its store (or touchpoint), staff member and the
+    survey title; ``?ids=1,2`` prints only those."""
     ids = None
     if request.GET.get("ids"):
         # Only what can be an id (at most 18 digits fits any database's integer).
@@ -926,7 +938,7 @@ def qr_print(request: HttpRequest, survey: Survey) -> HttpResponse:
     codes = [
         {
             "distribution": distribution,
-            "place": distribution.store or distribution.touchpoint or distribution.name,
+            "place": _qr_place(distribution),
             "url": distribution_url(distribution),
         }
         for distribution in list_qr_distributions(survey.pk, ids)

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kesheng.commerce.actions import save_store
+from kesheng.commerce.actions import save_staff_member, save_store
 from kesheng.surveys.actions.surveys import create_survey
 from kesheng.surveys.models import Distribution, Invitation, Survey
 from kesheng.surveys.tasks import BACKGROUND_THREAD_PREFIX
@@ -266,11 +266,40 @@ def test_qr_downloads_are_a_valid_png_and_svg(manager, survey, stores):
     assert f"<title>http://testserver/s/shopping/?d={distribution.key}</title>" in text
 
 
+def test_qr_codes_one_per_chosen_staff_member_carry_their_store(manager, survey, stores):
+    chen = save_staff_member(code="SH-001-01", name="陈静", store=stores[0])
+    liu = save_staff_member(code="HQ-01", name="刘洋")
+    save_staff_member(code="SH-001-02", name="离职", store=stores[0], is_active=False)
+    page = manager.get(url("distributions", survey.pk)).content.decode()
+    assert "陈静 (SH-001-01)" in page and "离职" not in page
+
+    response = manager.post(url("qr_add", survey.pk), {"staff": [chen.pk, liu.pk]})
+
+    assert response.status_code == 302
+    distributions = list(Distribution.objects.order_by("staff__code"))
+    assert [(d.kind, d.store_id, d.staff_id, d.name) for d in distributions] == [
+        ("qr", None, liu.pk, "QR code · 刘洋"),
+        ("qr", stores[0].pk, chen.pk, "QR code · Nanjing Road · 陈静"),
+    ]
+    sheet = manager.get(response.url).content.decode()
+    places = re.findall(r'<span class="qr-place">([^<]+)</span>', sheet)
+    assert sorted(places) == ["Nanjing Road · 陈静", "刘洋"]
+
+
+def test_qr_codes_refuse_an_unknown_staff_member_and_make_nothing(manager, survey, stores):
+    response = manager.post(url("qr_add", survey.pk), {"staff": ["999999"]})
+    assert response.status_code == 400
+    assert response.context["qr_form"].errors["staff"] == [
+        "Select a valid choice. 999999 is not one of the available choices."
+    ]
+    assert Distribution.objects.count() == 0
+
+
 def test_qr_codes_need_a_store_or_a_touchpoint(manager, survey, stores):
     response = manager.post(url("qr_add", survey.pk), {})
     assert response.status_code == 400
     assert response.context["qr_form"].non_field_errors() == [
-        "Choose at least one store or a touchpoint."
+        "Choose at least one store, staff member or a touchpoint."
     ]
     assert Distribution.objects.count() == 0
 

@@ -32,9 +32,9 @@ with override("zh-hans"):
     CSAT_ENDS = gettext("Very dissatisfied"), gettext("Very satisfied")
 
 VARIABLES = [
-    "response_id", "completed_at", "customer_id", "channel", "touchpoint", "store", "language",
-    "device", "version", "nps", "csat", "ces", "stars", "visit", "visit_other", "channels_app",
-    "channels_web", "channels_store", "channels_other", "satisfaction_delivery",
+    "response_id", "completed_at", "customer_id", "channel", "touchpoint", "store", "staff",
+    "language", "device", "version", "nps", "csat", "ces", "stars", "visit", "visit_other",
+    "channels_app", "channels_web", "channels_store", "channels_other", "satisfaction_delivery",
     "satisfaction_price", "rank_speed", "rank_cost", "rank_care", "age", "again", "comment",
 ]  # fmt: skip
 
@@ -182,12 +182,12 @@ def test_csv_export_is_utf8_with_a_byte_order_mark(survey_with_responses, tmp_pa
         rows = list(csv.reader(handle))
     assert rows[0] == VARIABLES
     assert rows[1] == [
-        str(first.pk), "2025-03-01 10:00:00", "C001", "", "", "", "zh-hans", "mobile", "1",
+        str(first.pk), "2025-03-01 10:00:00", "C001", "", "", "", "", "zh-hans", "mobile", "1",
         "9", "4", "2", "5", "shop", "", "1", "0", "1", "", "4", "2", "2", "1", "3", "35", "1",
         "很好，谢谢",
     ]  # fmt: skip
     assert rows[2] == [
-        str(second.pk), "2025-03-03 00:30:05", "", "", "", "", "zh-hans", "mobile", "1",
+        str(second.pk), "2025-03-03 00:30:05", "", "", "", "", "", "zh-hans", "mobile", "1",
         "3", "2", "6", "1", "other", "退货", "0", "1", "0", "电话", "5", "", "3", "2", "1", "28.5",
         "0", "",
     ]  # fmt: skip

@@ -149,13 +149,15 @@ def create_distribution(
     store=None,
     touchpoint=None,
     channel=None,
+    staff=None,
     options: dict | None = None,
     created_by=None,
 ) -> Distribution:
     """Create one way of reaching people with the survey: an anonymous link, a QR code (give
-    the store or touchpoint so responses carry it), personal links, email or SMS invitations,
-    or a website widget. ``options`` (expiry, reminders, trigger, schedule, incentive) are
-    validated; raises InvalidInput naming each problem. Emits ``distribution.created``."""
+    the store, touchpoint or staff member so responses carry it; a staff member without a
+    store brings their own store), personal links, email or SMS invitations, or a website
+    widget. ``options`` (expiry, reminders, trigger, schedule, incentive) are validated;
+    raises InvalidInput naming each problem. Emits ``distribution.created``."""
     options = dict(options or {})
     errors = []
     if kind not in DistributionKind.values:
@@ -163,9 +165,13 @@ def create_distribution(
     errors.extend(validate_options(kind, options))
     if errors:
         raise InvalidInput(errors)
+    if staff is not None and store is None:
+        store = staff.store
     label = name.strip() or str(DistributionKind(kind).label)
     if store is not None and not name.strip():
         label = f"{label} · {store.name}"
+    if staff is not None and not name.strip():
+        label = f"{label} · {staff.name}"
     with transaction.atomic():
         distribution = Distribution.objects.create(
             survey=survey,
@@ -175,6 +181,7 @@ def create_distribution(
             store=store,
             touchpoint=touchpoint,
             channel=channel,
+            staff=staff,
             options=options,
             created_by=created_by,
         )
@@ -800,15 +807,16 @@ def send_incentive(payload: dict) -> None:
 
 
 def create_qr_distributions(
-    *, survey: Survey, stores: list, touchpoint=None, created_by=None
+    *, survey: Survey, stores: list, touchpoint=None, staff: list = (), created_by=None
 ) -> list[Distribution]:
-    """One ``qr`` distribution per store (each carrying the touchpoint too, when given), or a
-    single one for the touchpoint when no store is given, all in one transaction: print one code
-    per place and each response says where it came from. Emits ``distribution.created`` each."""
-    if not stores and touchpoint is None:
+    """One ``qr`` distribution per store and one per staff member (carrying their store), each
+    carrying the touchpoint too when given, or a single one for the touchpoint when neither is
+    given, all in one transaction: print one code per place or person, and each response says
+    where it came from and who served. Emits ``distribution.created`` each."""
+    if not stores and not staff and touchpoint is None:
         raise InvalidInput([FieldError("stores", "choose at least one store or a touchpoint")])
     with transaction.atomic():
-        if not stores:
+        if not stores and not staff:
             name = str(DistributionKind.QR.label) + f" · {touchpoint.name}"
             return [
                 create_distribution(
@@ -819,7 +827,7 @@ def create_qr_distributions(
                     created_by=created_by,
                 )
             ]
-        return [
+        per_store = [
             create_distribution(
                 survey=survey,
                 kind=DistributionKind.QR,
@@ -829,6 +837,17 @@ def create_qr_distributions(
             )
             for store in stores
         ]
+        per_staff_member = [
+            create_distribution(
+                survey=survey,
+                kind=DistributionKind.QR,
+                staff=member,
+                touchpoint=touchpoint,
+                created_by=created_by,
+            )
+            for member in staff
+        ]
+        return per_store + per_staff_member
 
 
 def invite_segment(

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kesheng.commerce.models import Store
+from kesheng.commerce.models import StaffMember, Store
 from kesheng.core.errors import Conflict, DomainError, FieldError, InvalidInput
 from kesheng.core.events import emit
 from kesheng.customers.models import Customer
@@ -264,6 +264,7 @@ def _create_response(
         "channel_id": distribution.channel_id if distribution else None,
         "touchpoint_id": distribution.touchpoint_id if distribution else None,
         "store_id": distribution.store_id if distribution else None,
+        "staff_id": distribution.staff_id if distribution else None,
         "language": _language_for(version.definition, language or _invitation_language(invitation)),
         "device_type": device_type_of(user_agent),
         "started_at": now,
@@ -489,6 +490,7 @@ def submit_complete_response(
     channel: str | None = None,
     touchpoint: str | None = None,
     store: str | None = None,
+    staff: str | None = None,
     language: str = "",
     submitted_at: datetime | None = None,
     external_id: str | None = None,
@@ -497,8 +499,9 @@ def submit_complete_response(
     whether it was created now: a repeated ``external_id`` returns the stored response and
     changes nothing.
 
-    Checks every answer as the pages do and the channel, touchpoint and store codes and the
-    customer id; raises InvalidInput naming each bad field (``answers.<question>``,
+    Checks every answer as the pages do, the channel, touchpoint, store and staff codes and the
+    customer id (a staff member without a store given puts the response in their store);
+    raises InvalidInput naming each bad field (``answers.<question>``,
     ``customer_id``, ...), SurveyUnavailable for a survey that is not open, closed or full,
     Conflict for an external id used in another survey. A ``customer_id`` is ignored for an
     anonymous survey. Emits ``response.completed``.
@@ -527,6 +530,10 @@ def submit_complete_response(
     channel_row = _resolve_code(Channel, channel, "channel", errors)
     touchpoint_row = _resolve_code(Touchpoint, touchpoint, "touchpoint", errors)
     store_row = _resolve_code(Store, store, "store", errors)
+    staff_row = _resolve_code(StaffMember, staff, "staff", errors)
+    if store_row is None and not store and staff_row is not None:
+        # Who served the respondent says where, unless the caller said otherwise.
+        store_row = staff_row.store
     if language and language.lower() not in _known_languages(definition):
         errors.append(
             FieldError(
@@ -549,6 +556,7 @@ def submit_complete_response(
                 channel=channel_row,
                 touchpoint=touchpoint_row,
                 store=store_row,
+                staff=staff_row,
                 language=_language_for(definition, language),
                 device_type=DeviceType.UNKNOWN,
                 resume_key=secrets.token_urlsafe(32),

@@ -173,7 +173,7 @@ def list_qr_distributions(survey_id: int, distribution_ids: list[int] | None = N
     """The survey's QR-code distributions to print (all, or those with the given ids), in the
     order of their store code, then creation."""
     distributions = Distribution.objects.filter(survey_id=survey_id, kind="qr").select_related(
-        "survey__current_version", "store", "touchpoint"
+        "survey__current_version", "store", "touchpoint", "staff"
     )
     if distribution_ids is not None:
         distributions = distributions.filter(pk__in=distribution_ids)
