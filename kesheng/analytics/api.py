@@ -58,6 +58,7 @@ def get_metric(
     channel: str | None = None,
     touchpoint: str | None = None,
     segment: str | None = None,
+    staff: str | None = None,
 ):
     filters = parse_metric_filters(
         survey=survey,
@@ -68,6 +69,7 @@ def get_metric(
         channel=channel,
         touchpoint=touchpoint,
         segment=segment,
+        staff=staff,
     )
     if cross:
         return compute_crosstab(metric, filters, by or "", cross).to_json()

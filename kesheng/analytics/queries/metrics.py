@@ -37,6 +37,7 @@ from kesheng.surveys.models import (
 GROUP_COLUMNS = {
     "store": ("response__store__code", "response__store__name_zh", "response__store__name_en"),
     "city": ("response__store__city", None, None),
+    "staff": ("response__staff__code", "response__staff__name", None),
     "channel": (
         "response__channel__code",
         "response__channel__name_zh",
@@ -70,6 +71,7 @@ class MetricFilters:
     date_from: date | None = None
     date_to: date | None = None
     store_codes: tuple[str, ...] = ()
+    staff_codes: tuple[str, ...] = ()
     channel_codes: tuple[str, ...] = ()
     touchpoint_codes: tuple[str, ...] = ()
     segment_id: int | None = None
@@ -195,8 +197,8 @@ def _day_start(day: date) -> datetime:
 
 def response_condition(filters: MetricFilters, store_ids: Iterable[int] | None) -> Q:
     """The filters (all but the survey and question) as a Q on ResponseValue: completed
-    responses in the dates, stores, channels, touchpoints and segment; ``store_ids`` limits
-    them to the stores a person may see (None: no limit)."""
+    responses in the dates, stores, staff members, channels, touchpoints and segment;
+    ``store_ids`` limits them to the stores a person may see (None: no limit)."""
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise _invalid("to", "must be on or after from")
     condition = Q(response__status=ResponseStatus.COMPLETED)
@@ -206,6 +208,8 @@ def response_condition(filters: MetricFilters, store_ids: Iterable[int] | None) 
         condition &= Q(response__completed_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.store_codes:
         condition &= Q(response__store__code__in=filters.store_codes)
+    if filters.staff_codes:
+        condition &= Q(response__staff__code__in=filters.staff_codes)
     if filters.channel_codes:
         condition &= Q(response__channel__code__in=filters.channel_codes)
     if filters.touchpoint_codes:
@@ -412,6 +416,7 @@ def parse_metric_filters(
     channel: str | None = None,
     touchpoint: str | None = None,
     segment: str | int | None = None,
+    staff: str | None = None,
 ) -> MetricFilters:
     """Filters from the text a command line or a query string gives (ids, YYYY-MM-DD dates,
     comma-separated codes); every problem is reported with its field."""
@@ -446,6 +451,7 @@ def parse_metric_filters(
         date_from=days["from"],
         date_to=days["to"],
         store_codes=_codes(store),
+        staff_codes=_codes(staff),
         channel_codes=_codes(channel),
         touchpoint_codes=_codes(touchpoint),
         segment_id=int(segment) if segment not in (None, "") else None,
@@ -479,6 +485,8 @@ def compute_response_rate(
         condition &= Q(sent_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.store_codes:
         condition &= Q(distribution__store__code__in=filters.store_codes)
+    if filters.staff_codes:
+        condition &= Q(distribution__staff__code__in=filters.staff_codes)
     if store_ids is not None:
         condition &= Q(distribution__store_id__in=list(store_ids))
     counts = Invitation.objects.filter(condition).aggregate(
