@@ -6,9 +6,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kesheng.analytics.queries import MetricFilters
+from kesheng.analytics.metrics import METRICS
+from kesheng.analytics.queries import CROSS_CHOICES, MetricFilters
 from kesheng.commerce.models import Store
 from kesheng.customers.models import Segment
+from kesheng.reports.documents import metric_names
 from kesheng.surveys.models import Survey
 from kesheng.tracking.models import Channel
 
@@ -133,6 +135,61 @@ class DashboardFilterForm(forms.Form):
             channel_codes=(channel.code,) if channel else (),
             segment_id=segment.pk if segment else None,
         )
+
+
+# The names people read for the breakdowns of a cross-tab (question:NAME is for the CLI and the
+# API, which take free text); a breakdown without a name here shows its code.
+BREAKDOWN_NAMES = {
+    "store": _("Store"),
+    "city": _("City"),
+    "staff": _("Staff member"),
+    "channel": _("Channel"),
+    "touchpoint": _("Touchpoint"),
+    "survey": _("Survey"),
+    "language": _("Language"),
+    "day": _("Day"),
+    "week": _("Week"),
+    "month": _("Month"),
+}
+
+
+def breakdown_choices() -> list[tuple[str, str]]:
+    return [
+        (name, BREAKDOWN_NAMES.get(name, name))
+        for name in CROSS_CHOICES
+        if not name.startswith("question:")
+    ]
+
+
+class CrossTabForm(DashboardFilterForm):
+    """The dashboard's filters, the metric, and the two breakdowns: ``by`` for the rows and
+    ``cross`` for the columns, as in the CLI and the API. Every field may be left out (the
+    metric is then NPS, the rows stores and the columns months)."""
+
+    DEFAULTS = {"metric": "nps", "by": "store", "cross": "month"}
+
+    metric = forms.ChoiceField(label=_("Metric"), choices=[], required=False)
+    by = forms.ChoiceField(label=_("Rows"), choices=breakdown_choices, required=False)
+    cross = forms.ChoiceField(label=_("Columns"), choices=breakdown_choices, required=False)
+
+    field_order = ["metric", "by", "cross"]
+
+    def __init__(self, *args, store_ids=None, **kwargs):
+        super().__init__(*args, store_ids=store_ids, **kwargs)
+        names = metric_names()
+        self.fields["metric"].choices = [(metric, names[metric]) for metric in METRICS]  # type: ignore[attr-defined]
+        for name, value in self.DEFAULTS.items():
+            self.fields[name].initial = value
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in self.DEFAULTS.items():
+            if name not in self.errors:
+                cleaned[name] = cleaned.get(name) or value
+        both_chosen = "by" not in self.errors and "cross" not in self.errors
+        if both_chosen and cleaned["by"] == cleaned["cross"]:
+            self.add_error("cross", _("Rows and columns must be different breakdowns."))
+        return cleaned
 
 
 class ComparisonForm(forms.Form):

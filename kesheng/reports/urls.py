@@ -7,5 +7,6 @@ app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("compare/", views.comparison, name="comparison"),
+    path("crosstab/", views.crosstab, name="crosstab"),
     path("cx/", views.cx_report, name="cx_report"),
 ]

@@ -1,5 +1,6 @@
-"""Staff pages of the reports: the CX dashboard, the comparison of two periods or groups, and
-the CX report download. Every number is limited to the stores the person may see."""
+"""Staff pages of the reports: the CX dashboard, the comparison of two periods or groups, the
+cross-tab of two breakdowns, and the CX report download. Every number is limited to the stores
+the person may see."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
@@ -8,12 +9,20 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from kesheng.analytics.metrics import METRICS
-from kesheng.analytics.queries import compare_filters
+from kesheng.analytics.queries import compare_filters, compute_crosstab
 from kesheng.commerce.queries import visible_store_ids
+from kesheng.core.errors import DomainError, InvalidInput
 from kesheng.reports.actions import CONTENT_TYPES, render_cx_report
 from kesheng.reports.charts import QUADRANT_COLOURS
 from kesheng.reports.documents import metric_names, quadrant_names
-from kesheng.reports.forms import ComparisonForm, CxReportForm, DashboardFilterForm, last_month
+from kesheng.reports.forms import (
+    BREAKDOWN_NAMES,
+    ComparisonForm,
+    CrossTabForm,
+    CxReportForm,
+    DashboardFilterForm,
+    last_month,
+)
 from kesheng.reports.queries import get_dashboard
 
 VIEW_RESPONSES = "surveys.view_response"
@@ -129,4 +138,72 @@ def comparison(request: HttpRequest) -> HttpResponse:
         "reports/comparison.html",
         {"section": "dashboard", "form": form, "rows": rows},
         status=status,
+    )
+
+
+# The range each score can take, from the worst (red) to the best (green) shade.
+SCORE_RANGES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
+
+
+def _shade(metric: str, value: float | None, small_sample: bool) -> str:
+    """A cell's background as an HSL colour, red for the worst score to green for the best;
+    paler under 30 answers, where the score is least certain."""
+    if value is None:
+        return ""
+    low, high = SCORE_RANGES[metric]
+    share = min(max((value - low) / (high - low), 0.0), 1.0)
+    saturation = 35 if small_sample else 65
+    return f"hsl({round(120 * share)}, {saturation}%, 85%)"
+
+
+def _grid(table) -> list[dict]:
+    """The cross-tab's rows for the template, each with one entry per column (None: no
+    answers)."""
+    grid = []
+    for row_key, row_label in table.rows:
+        cells = []
+        for column_key, _label in table.columns:
+            result = table.cells.get((row_key, column_key))
+            if result is not None:
+                score = result.score
+                shade = _shade(table.metric, score.value, score.is_small_sample)
+                cells.append({"result": result, "shade": shade})
+            else:
+                cells.append(None)
+        grid.append({"label": row_label, "cells": cells})
+    return grid
+
+
+@login_required
+@permission_required(VIEW_RESPONSES, raise_exception=True)
+def crosstab(request: HttpRequest) -> HttpResponse:
+    """A metric for every pair of two breakdowns; with no parameters, NPS by store and month
+    over the dashboard's default period."""
+    store_ids = visible_store_ids(request.user)
+    form = CrossTabForm(request.GET, store_ids=store_ids)
+    table = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            table = compute_crosstab(
+                data["metric"], form.filters(), data["by"], data["cross"], store_ids=store_ids
+            )
+        except InvalidInput as invalid:
+            for error in invalid.errors:
+                form.add_error(error.field if error.field in form.fields else None, error.reason)
+        except DomainError as error:
+            form.add_error(None, error.message)
+    return render(
+        request,
+        "reports/crosstab.html",
+        {
+            "section": "dashboard",
+            "form": form,
+            "table": table,
+            "grid": _grid(table) if table else [],
+            "metric_names": metric_names(),
+            "breakdown_names": BREAKDOWN_NAMES,
+            "store_limited": store_ids is not None,
+        },
+        status=200 if table is not None else 400,
     )
