@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "kesheng.commerce",
     "kesheng.messaging",
     "kesheng.surveys",
+    "kesheng.loyalty",
     "kesheng.analytics",
     "kesheng.reports",
     "kesheng.demo",
@@ -326,6 +327,12 @@ CELERY_BEAT_SCHEDULE["survey-delayed-invitations"] = {
 CELERY_BEAT_SCHEDULE["redispatch-domain-events"] = {
     "task": "kesheng.core.redispatch_domain_events",
     "schedule": 300.0,
+}
+# Loyalty tiers (docs/loyalty.md): checked daily; the review runs once per programme period
+# (monthly, quarterly, yearly) and ended grace periods are acted on at any run.
+CELERY_BEAT_SCHEDULE["loyalty-tier-review"] = {
+    "task": "kesheng.loyalty.review_tiers",
+    "schedule": 86400.0,
 }
 # Monthly report emails (docs/reports.md): checked hourly, each month sent once per schedule.
 CELERY_BEAT_SCHEDULE["scheduled-reports"] = {

@@ -27,6 +27,8 @@ class Scope(models.TextChoices):
     ORDERS_READ = "orders:read", _("read orders")
     RESPONSES_WRITE = "responses:write", _("write survey responses")
     METRICS_READ = "metrics:read", _("read metrics")
+    LOYALTY_READ = "loyalty:read", _("read loyalty members")
+    LOYALTY_WRITE = "loyalty:write", _("write loyalty points and redemptions")
 
 
 class ApiKey(models.Model):

@@ -441,6 +441,7 @@ def test_openapi_lists_every_path_and_describes_the_bodies(client, db):
         "/api/v1/customers/{customer_id}",
         "/api/v1/customers/{customer_id}/timeline",
         "/api/v1/events",
+        "/api/v1/loyalty/members/{customer_id}",
         "/api/v1/metrics/{metric}",
         "/api/v1/orders",
         "/api/v1/segments",

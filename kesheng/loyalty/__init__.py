@@ -1,0 +1,1 @@
+"""Loyalty: tiers now; the points ledger, rewards, referrals and campaigns come next (issue 8)."""

@@ -1,0 +1,42 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LoyaltyConfig(AppConfig):
+    name = "kesheng.loyalty"
+    label = "loyalty"
+    verbose_name = _("Loyalty")
+
+    def ready(self) -> None:
+        from kesheng.customers.contributions import (
+            ProfilePanel,
+            register_merge_handler,
+            register_profile_panel,
+            register_profile_section,
+        )
+        from kesheng.loyalty.actions.tiers import merge_membership
+        from kesheng.loyalty.queries import get_loyalty_panel, get_loyalty_section
+
+        # First on the 360 page: a call-centre agent needs the tier and its privileges.
+        register_profile_section("loyalty", get_loyalty_section)
+        register_profile_panel(
+            "loyalty",
+            ProfilePanel(
+                title=_("Loyalty"),
+                template_name="loyalty/customer_loyalty_panel.html",
+                context=get_loyalty_panel,
+                order=5,
+            ),
+        )
+        register_merge_handler("loyalty.Membership", merge_membership)
+
+        # Upgrades as soon as an order crosses a threshold; imports in one pass per batch.
+        from kesheng.core.events import subscribe
+        from kesheng.loyalty.actions.tiers import upgrade_after_import, upgrade_after_order
+
+        subscribe("order.placed", upgrade_after_order)
+        subscribe("orders.imported", upgrade_after_import)
+
+        from kesheng.loyalty.segment_fields import register_loyalty_fields
+
+        register_loyalty_fields()

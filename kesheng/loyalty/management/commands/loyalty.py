@@ -1,0 +1,140 @@
+"""``kesheng loyalty configure FILE | recalc-tiers | tiers``.
+
+``configure`` loads the programme from a YAML or JSON file (docs/loyalty.md); a bad file exits
+with code 2, one ``path: reason`` line per problem on stderr, and nothing changed.
+``recalc-tiers`` runs the periodic review now. Both take ``--json``.
+"""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from kesheng.loyalty.actions.programme import configure_programme
+from kesheng.loyalty.actions.tiers import review_tiers
+from kesheng.loyalty.programme import ProgrammeFileError, check_programme, read_programme_file
+from kesheng.loyalty.queries import list_tiers, privileges_of
+
+
+class Command(BaseCommand):
+    help = _(
+        "The loyalty programme: load its settings from a file, run the tier review, list the tiers."
+    )
+
+    def add_arguments(self, parser):
+        commands = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
+        configure = commands.add_parser(
+            "configure",
+            help=_("load the programme settings (tiers, qualification, review) from a file"),
+            description=_(
+                "YAML or JSON, as in docs/loyalty.md. A bad file changes nothing and exits "
+                "with code 2, naming each bad key by its path."
+            ),
+        )
+        configure.add_argument("file", help=_("the programme file (.yaml, .yml or .json)"))
+        configure.add_argument("--json", action="store_true", help=_("print JSON"))
+        recalc = commands.add_parser(
+            "recalc-tiers",
+            help=_("run the periodic tier review now (upgrades, grace periods, downgrades)"),
+        )
+        recalc.add_argument("--json", action="store_true", help=_("print JSON"))
+        tiers = commands.add_parser("tiers", help=_("list the programme's tiers"))
+        tiers.add_argument("--json", action="store_true", help=_("print JSON"))
+
+    def handle(self, *args, **options):
+        handler = getattr(self, "handle_" + options["subcommand"].replace("-", "_"))
+        handler(options)
+
+    def handle_configure(self, options):
+        path = options["file"]
+        try:
+            checked = check_programme(read_programme_file(path))
+            result = configure_programme(programme_settings=checked, source=path)
+        except ProgrammeFileError as error:
+            for problem in error.problems:
+                self.stderr.write(f"{path}: {problem}")
+            raise CommandError(
+                _("%(file)s: the programme was not changed (%(count)d problems)")
+                % {"file": path, "count": len(error.problems)},
+                returncode=2,
+            ) from None
+        if options["json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "created": result.created,
+                        "tiers": [tier.code for tier in checked.tiers],
+                        "tiers_added": result.tiers_added,
+                        "tiers_changed": result.tiers_changed,
+                        "tiers_retired": result.tiers_retired,
+                    }
+                )
+            )
+            return
+        self.stdout.write(
+            _(
+                "Programme loaded from %(file)s: %(count)d tiers (%(added)d new, %(changed)d "
+                "changed, %(retired)d retired), qualification %(qualification)s, review "
+                "%(period)s with %(grace)d days of grace."
+            )
+            % {
+                "file": path,
+                "count": len(checked.tiers),
+                "added": result.tiers_added,
+                "changed": result.tiers_changed,
+                "retired": result.tiers_retired,
+                "qualification": checked.qualification,
+                "period": checked.review_period,
+                "grace": checked.grace_days,
+            }
+        )
+        self.stdout.write(
+            _("Run 'kesheng loyalty recalc-tiers' to apply it to every customer now.")
+        )
+
+    def handle_recalc_tiers(self, options):
+        run = review_tiers(force=True)
+        if not run.configured:
+            raise CommandError(
+                _("no loyalty programme yet: load one with 'kesheng loyalty configure FILE'"),
+                returncode=2,
+            )
+        if options["json"]:
+            self.stdout.write(json.dumps(run.as_dict()))
+            return
+        self.stdout.write(
+            _(
+                "Reviewed %(evaluated)d customers: %(assigned)d first tiers, %(upgraded)d "
+                "upgrades, %(downgraded)d downgrades, %(started)d grace periods started, "
+                "%(cleared)d ended by qualifying again."
+            )
+            % {
+                "evaluated": run.evaluated,
+                "assigned": run.assigned,
+                "upgraded": run.upgraded,
+                "downgraded": run.downgraded,
+                "started": run.grace_started,
+                "cleared": run.grace_cleared,
+            }
+        )
+
+    def handle_tiers(self, options):
+        tiers = list_tiers()
+        if options["json"]:
+            rows = [
+                {
+                    "code": tier.code,
+                    "name": {"zh-Hans": tier.name_zh, "en": tier.name_en},
+                    "threshold": str(tier.threshold),
+                    "privileges": privileges_of(tier),
+                }
+                for tier in tiers
+            ]
+            self.stdout.write(json.dumps(rows, ensure_ascii=False))
+            return
+        if not tiers:
+            self.stdout.write(
+                _("No tiers yet: load a programme with 'kesheng loyalty configure FILE'.")
+            )
+        for tier in tiers:
+            self.stdout.write(f"{tier.code:<12} {tier.threshold:>14}  {tier.name}")

@@ -1,0 +1,502 @@
+"""Reading and checking a programme file (``kesheng loyalty configure FILE``, docs/loyalty.md).
+
+``read_programme_file`` parses YAML or JSON; ``check_programme`` returns the settings in their
+stored form or raises ``ProgrammeFileError`` listing every problem by the path of its key
+(``tiers[2].threshold: must be a number``). Nothing here writes.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kesheng.loyalty.tiers import PERIODS
+
+TOP_LEVEL_KEYS = (
+    "qualification",
+    "review",
+    "tiers",
+    "expiry",
+    "return_window_days",
+    "earn_rules",
+    "rewards",
+)
+QUALIFICATIONS = ("spend", "orders", "tier_points")
+PRIVILEGE_KEYS = ("points_multiplier", "birthday_gift", "free_shipping", "priority_service")
+LANGUAGES = ("zh-Hans", "en")
+CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MAX_TIERS = 20
+MAX_THRESHOLD = Decimal("999999999999.99")
+MAX_MULTIPLIER = Decimal("100")
+MAX_GRACE_DAYS = 3660
+MAX_RETURN_WINDOW_DAYS = 365
+MAX_EXPIRY_MONTHS = 120
+MAX_FILE_BYTES = 1_000_000
+DEFAULT_RETURN_WINDOW_DAYS = 7
+
+
+def _code_rule() -> str:
+    return _(
+        "must be 1 to 40 lower-case letters, digits, _ or -, starting with a letter or a digit"
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class ProgrammeFileError(ValueError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(problem) for problem in problems))
+
+
+@dataclass(frozen=True)
+class TierSettings:
+    code: str
+    name_zh: str
+    name_en: str
+    threshold: Decimal
+    points_multiplier: Decimal
+    birthday_gift: str
+    free_shipping: bool
+    priority_service: bool
+
+
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    qualification: str
+    review_period: str
+    grace_days: int
+    tiers: tuple[TierSettings, ...]
+    stored: dict  # the checked document, JSON-ready, kept whole on the programme row
+
+
+def read_programme_file(path: str) -> Any:
+    """The parsed document of a YAML or JSON file (by its suffix; other names: JSON if it
+    parses as JSON, else YAML). Raises ProgrammeFileError for a file that cannot be read."""
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise ProgrammeFileError(
+                [Problem("file", _("larger than %(limit)s bytes") % {"limit": MAX_FILE_BYTES})]
+            )
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ProgrammeFileError([Problem("file", _("no such file"))]) from None
+    except UnicodeDecodeError:
+        raise ProgrammeFileError([Problem("file", _("not UTF-8 text"))]) from None
+    except OSError as error:
+        raise ProgrammeFileError([Problem("file", error.strerror or str(error))]) from None
+    suffix = file.suffix.lower()
+    if suffix == ".json":
+        return _parse_json(text)
+    if suffix in (".yaml", ".yml"):
+        return _parse_yaml(text)
+    try:
+        return json.loads(text)
+    except ValueError:
+        return _parse_yaml(text)
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise ProgrammeFileError(
+            [
+                Problem(
+                    "file",
+                    _("not valid JSON: %(reason)s at line %(line)s, column %(column)s")
+                    % {"reason": error.msg, "line": error.lineno, "column": error.colno},
+                )
+            ]
+        ) from None
+    except ValueError as error:
+        raise ProgrammeFileError([Problem("file", str(error))]) from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(_("%(name)s is not a JSON number") % {"name": name})
+
+
+def _parse_yaml(text: str) -> Any:
+    import yaml
+
+    try:
+        # safe_load builds plain dicts, lists and scalars only (no Python objects).
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = (
+            _(" at line %(line)s, column %(column)s")
+            % {"line": mark.line + 1, "column": mark.column + 1}
+            if mark is not None
+            else ""
+        )
+        reason = getattr(error, "problem", None) or str(error)
+        raise ProgrammeFileError(
+            [Problem("file", _("not valid YAML: %(reason)s") % {"reason": reason} + where)]
+        ) from None
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, path: str, reason: str) -> None:
+        self.problems.append(Problem(path, reason))
+
+    def unknown_keys(self, data: dict, allowed: tuple[str, ...], path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.problem(
+                    where, _("unknown key (expected: %(keys)s)") % {"keys": ", ".join(allowed)}
+                )
+
+    def mapping(self, value: Any, path: str) -> dict | None:
+        if not isinstance(value, dict):
+            self.problem(path, _("must be a mapping of keys to values"))
+            return None
+        return value
+
+    def number(
+        self, value: Any, path: str, *, minimum: Decimal, maximum: Decimal, whole: bool = False
+    ) -> Decimal | None:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            self.problem(path, _("must be a number"))
+            return None
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            self.problem(path, _("must be a number"))
+            return None
+        if not number.is_finite():
+            self.problem(path, _("must be a number"))
+            return None
+        if whole and number != number.to_integral_value():
+            self.problem(path, _("must be a whole number"))
+            return None
+        if number.as_tuple().exponent < -2:  # type: ignore[operator]
+            self.problem(path, _("at most two decimal places"))
+            return None
+        if not minimum <= number <= maximum:
+            self.problem(
+                path,
+                _("must be from %(low)s to %(high)s") % {"low": minimum, "high": maximum},
+            )
+            return None
+        return number
+
+    def whole(self, value: Any, path: str, *, minimum: int, maximum: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(path, _("must be a whole number"))
+            return None
+        if not minimum <= value <= maximum:
+            self.problem(
+                path, _("must be from %(low)s to %(high)s") % {"low": minimum, "high": maximum}
+            )
+            return None
+        return value
+
+    def text(self, value: Any, path: str, *, max_length: int, required: bool = True) -> str | None:
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.problem(path, _("must be a non-empty text"))
+            return None
+        if len(value.strip()) > max_length or "\x00" in value:
+            self.problem(path, _("at most %(max)s characters, without NUL") % {"max": max_length})
+            return None
+        return value.strip()
+
+    def flag(self, value: Any, path: str) -> bool | None:
+        if not isinstance(value, bool):
+            self.problem(path, _("must be true or false"))
+            return None
+        return value
+
+
+def check_programme(data: Any) -> ProgrammeSettings:
+    """The programme settings of a parsed file, checked; ProgrammeFileError lists every
+    problem. ``qualification: tier_points`` is refused until the points ledger exists."""
+    check = _Checker()
+    document = check.mapping(data, "file")
+    if document is None:
+        raise ProgrammeFileError(check.problems)
+    check.unknown_keys(document, TOP_LEVEL_KEYS, "")
+    for key in ("qualification", "review", "tiers"):
+        if key not in document:
+            check.problem(key, _("is required"))
+    qualification = document.get("qualification")
+    if "qualification" in document:
+        if qualification not in QUALIFICATIONS:
+            check.problem(
+                "qualification",
+                _("must be one of %(choices)s") % {"choices": ", ".join(QUALIFICATIONS)},
+            )
+            qualification = None
+        elif qualification == "tier_points":
+            check.problem(
+                "qualification",
+                _(
+                    "tier_points needs the points ledger, which is not built yet; "
+                    "use spend or orders"
+                ),
+            )
+            qualification = None
+    period, grace_days = _check_review(check, document.get("review"))
+    tiers = _check_tiers(check, document.get("tiers"), qualification)
+    stored_later = _check_later_keys(check, document)
+    if check.problems or qualification is None or period is None or grace_days is None:
+        raise ProgrammeFileError(check.problems)
+    stored = {
+        "qualification": qualification,
+        "review": {"period": period, "grace_days": grace_days},
+        "tiers": [
+            {
+                "code": tier.code,
+                "name": {"zh-Hans": tier.name_zh, "en": tier.name_en},
+                "threshold": str(tier.threshold),
+                "privileges": {
+                    "points_multiplier": str(tier.points_multiplier),
+                    "birthday_gift": tier.birthday_gift or None,
+                    "free_shipping": tier.free_shipping,
+                    "priority_service": tier.priority_service,
+                },
+            }
+            for tier in tiers
+        ],
+        **stored_later,
+    }
+    return ProgrammeSettings(
+        qualification=qualification,
+        review_period=period,
+        grace_days=grace_days,
+        tiers=tuple(tiers),
+        stored=stored,
+    )
+
+
+def _check_review(check: _Checker, value: Any) -> tuple[str | None, int | None]:
+    if value is None:
+        return None, None
+    review = check.mapping(value, "review")
+    if review is None:
+        return None, None
+    check.unknown_keys(review, ("period", "grace_days"), "review")
+    period = review.get("period")
+    if period not in PERIODS:
+        check.problem(
+            "review.period", _("must be one of %(choices)s") % {"choices": ", ".join(PERIODS)}
+        )
+        period = None
+    grace_days = check.whole(
+        review.get("grace_days", 0), "review.grace_days", minimum=0, maximum=MAX_GRACE_DAYS
+    )
+    return period, grace_days
+
+
+def _check_tiers(check: _Checker, value: Any, qualification: str | None) -> list[TierSettings]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not value:
+        check.problem("tiers", _("must be a non-empty list"))
+        return []
+    if len(value) > MAX_TIERS:
+        check.problem("tiers", _("at most %(max)s tiers") % {"max": MAX_TIERS})
+        return []
+    tiers: list[TierSettings] = []
+    seen_codes: set[str] = set()
+    previous: Decimal | None = None
+    for index, item in enumerate(value):
+        path = f"tiers[{index}]"
+        tier = check.mapping(item, path)
+        if tier is None:
+            continue
+        check.unknown_keys(tier, ("code", "name", "threshold", "privileges"), path)
+        code = tier.get("code")
+        if not isinstance(code, str) or not CODE.match(code):
+            check.problem(
+                f"{path}.code",
+                _code_rule(),
+            )
+            code = None
+        elif code in seen_codes:
+            check.problem(f"{path}.code", _("%(code)s is used by an earlier tier") % {"code": code})
+            code = None
+        else:
+            seen_codes.add(code)
+        names = _check_names(check, tier.get("name"), f"{path}.name")
+        if "threshold" not in tier:
+            check.problem(f"{path}.threshold", _("is required"))
+            threshold = None
+        else:
+            threshold = check.number(
+                tier["threshold"],
+                f"{path}.threshold",
+                minimum=Decimal("0"),
+                maximum=MAX_THRESHOLD,
+                whole=qualification == "orders",
+            )
+        if threshold is not None:
+            if index == 0 and threshold != 0:
+                check.problem(
+                    f"{path}.threshold",
+                    _("the first tier is where every customer starts: its threshold must be 0"),
+                )
+            elif previous is not None and threshold <= previous:
+                check.problem(
+                    f"{path}.threshold",
+                    _("must be higher than the tier before it (%(previous)s)")
+                    % {"previous": previous},
+                )
+            previous = threshold
+        privileges = _check_privileges(check, tier.get("privileges", {}), f"{path}.privileges")
+        if code is None or names is None or threshold is None or privileges is None:
+            continue
+        tiers.append(
+            TierSettings(
+                code=code,
+                name_zh=names[0],
+                name_en=names[1],
+                threshold=threshold,
+                **privileges,
+            )
+        )
+    return tiers
+
+
+def _check_names(check: _Checker, value: Any, path: str) -> tuple[str, str] | None:
+    names = check.mapping(value, path)
+    if names is None:
+        return None
+    check.unknown_keys(names, LANGUAGES, path)
+    zh = check.text(names.get("zh-Hans"), f"{path}.zh-Hans", max_length=50)
+    en = check.text(names.get("en"), f"{path}.en", max_length=50)
+    return None if zh is None or en is None else (zh, en)
+
+
+def _check_privileges(check: _Checker, value: Any, path: str) -> dict | None:
+    privileges = check.mapping(value if value is not None else {}, path)
+    if privileges is None:
+        return None
+    check.unknown_keys(privileges, PRIVILEGE_KEYS, path)
+    before = len(check.problems)
+    multiplier = check.number(
+        privileges.get("points_multiplier", 1),
+        f"{path}.points_multiplier",
+        minimum=Decimal("0"),
+        maximum=MAX_MULTIPLIER,
+    )
+    gift = check.text(
+        privileges.get("birthday_gift"), f"{path}.birthday_gift", max_length=200, required=False
+    )
+    free_shipping = check.flag(privileges.get("free_shipping", False), f"{path}.free_shipping")
+    priority = check.flag(privileges.get("priority_service", False), f"{path}.priority_service")
+    if len(check.problems) > before:
+        return None
+    return {
+        "points_multiplier": multiplier,
+        "birthday_gift": gift or "",
+        "free_shipping": free_shipping,
+        "priority_service": priority,
+    }
+
+
+def _check_later_keys(check: _Checker, document: dict) -> dict:
+    """Keys the next steps use (points expiry, return window, earn rules, rewards): checked as
+    far as their shape is known now and stored, so one file serves every step."""
+    stored: dict = {}
+    if "expiry" in document:
+        expiry = _check_expiry(check, document["expiry"])
+        if expiry is not None:
+            stored["expiry"] = expiry
+    window = check.whole(
+        document.get("return_window_days", DEFAULT_RETURN_WINDOW_DAYS),
+        "return_window_days",
+        minimum=0,
+        maximum=MAX_RETURN_WINDOW_DAYS,
+    )
+    if window is not None:
+        stored["return_window_days"] = window
+    for key in ("earn_rules", "rewards"):
+        items = _check_coded_list(check, document.get(key, []), key)
+        if items is not None:
+            stored[key] = items
+    return stored
+
+
+def _check_expiry(check: _Checker, value: Any) -> dict | None:
+    expiry = check.mapping(value, "expiry")
+    if expiry is None:
+        return None
+    mode = expiry.get("mode")
+    if mode == "rolling":
+        check.unknown_keys(expiry, ("mode", "months"), "expiry")
+        months = check.whole(
+            expiry.get("months"), "expiry.months", minimum=1, maximum=MAX_EXPIRY_MONTHS
+        )
+        return None if months is None else {"mode": mode, "months": months}
+    if mode == "yearly":
+        check.unknown_keys(expiry, ("mode", "date"), "expiry")
+        day = expiry.get("date")
+        try:
+            if not isinstance(day, str) or not re.fullmatch(r"\d\d-\d\d", day):
+                raise ValueError(day)
+            date.fromisoformat(f"2001-{day}")  # a year without 29 February: every year has it
+        except ValueError:
+            check.problem("expiry.date", _("must be a day of the year as MM-DD, e.g. 12-31"))
+            return None
+        return {"mode": mode, "date": day}
+    check.problem("expiry.mode", _("must be rolling (with months) or yearly (with date)"))
+    return None
+
+
+def _check_coded_list(check: _Checker, value: Any, path: str) -> list | None:
+    if not isinstance(value, list):
+        check.problem(path, _("must be a list"))
+        return None
+    value = list(value)
+    codes: set[str] = set()
+    before = len(check.problems)
+    for index, item in enumerate(value):
+        item_path = f"{path}[{index}]"
+        entry = check.mapping(item, item_path)
+        if entry is None:
+            continue
+        code = entry.get("code")
+        if not isinstance(code, str) or not CODE.match(code):
+            check.problem(
+                f"{item_path}.code",
+                _code_rule(),
+            )
+        elif code in codes:
+            check.problem(f"{item_path}.code", _("%(code)s is used twice") % {"code": code})
+        else:
+            codes.add(code)
+        try:
+            # YAML reads 2025-01-01 as a date: kept as its ISO text, as JSON would write it.
+            value[index] = json.loads(json.dumps(entry, allow_nan=False, default=_iso_date))
+        except (TypeError, ValueError):
+            check.problem(
+                item_path, _("must hold only texts, numbers, true/false, lists and mappings")
+            )
+    return None if len(check.problems) > before else value
+
+
+def _iso_date(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(value)
