@@ -492,3 +492,22 @@ TAGS = {
     "complained": "曾投诉",
     "gift_buyer": "礼品买家",
 }
+
+# The store staff (店员, 导购) who serve customers: 2 to 4 per store, named from these in turn.
+STAFF_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+STAFF_GIVEN_NAMES = ["静", "伟", "芳", "磊", "婷", "洋", "敏", "军", "丽", "强", "娜", "杰", "霞"]
+
+
+def staff_of_store(store_index: int, store_code: str) -> list[tuple[str, str]]:
+    """(code, name) of the staff members of the store at ``store_index`` in STORES: the same
+    on every load, drawn from no random generator so the rest of the demo data stays as it is."""
+    count = 2 + store_index % 3
+    members = []
+    for number in range(1, count + 1):
+        position = store_index * 4 + number
+        name = (
+            STAFF_SURNAMES[position % len(STAFF_SURNAMES)]
+            + STAFF_GIVEN_NAMES[(position * 7) % len(STAFF_GIVEN_NAMES)]
+        )
+        members.append((f"{store_code}-{number:02d}", name))
+    return members

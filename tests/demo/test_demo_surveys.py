@@ -3,7 +3,9 @@ from statistics import mean
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import F
 
+from kesheng.commerce.models import StaffMember
 from kesheng.core.models import DomainEvent
 from kesheng.demo.actions import load_demo_data
 from kesheng.demo.generator import Clock, generate
@@ -94,6 +96,23 @@ def test_responses_carry_customers_stores_and_channels_except_the_anonymous_surv
     assert not store_visits.filter(store__isnull=True).exists()
     assert set(store_visits.values_list("channel__code", flat=True)) == {"store"}
     assert not Response.objects.filter(channel__isnull=True).exists()
+
+
+def test_every_store_has_two_to_four_staff_who_serve_its_responses(demo):
+    staff = StaffMember.objects.values_list("store__code", flat=True)
+    per_store = {code: list(staff).count(code) for code in set(staff)}
+    assert len(per_store) == 15
+    assert set(per_store.values()) == {2, 3, 4}
+    assert StaffMember.objects.count() == 45
+    with_store = Response.objects.filter(store__isnull=False)
+    assert with_store.exists()
+    assert not with_store.filter(staff__isnull=True).exists()
+    assert not with_store.exclude(staff__store=F("store")).exists()
+    assert not Response.objects.filter(store__isnull=True, staff__isnull=False).exists()
+    # 65 store-visit answers in 14 stores are spread over 33 of their staff members (this seed).
+    served = Response.objects.filter(survey__slug=SURVEYS["store_visit"]).order_by()
+    assert served.values("store").distinct().count() == 14
+    assert served.values("staff").distinct().count() == 33
 
 
 def test_store_surveys_have_one_qr_code_per_store(demo):

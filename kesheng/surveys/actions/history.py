@@ -142,6 +142,7 @@ class PastResponse:
     channel_id: int | None = None
     touchpoint_id: int | None = None
     store_id: int | None = None
+    staff_id: int | None = None
     language: str = "zh-hans"
     device_type: str = DeviceType.MOBILE
 
@@ -181,6 +182,7 @@ def load_response_history(*, survey: Survey, responses: list[PastResponse]) -> i
                 channel_id=past.channel_id,
                 touchpoint_id=past.touchpoint_id,
                 store_id=past.store_id,
+                staff_id=past.staff_id,
                 language=past.language,
                 device_type=past.device_type,
                 resume_key=secrets.token_urlsafe(32),
