@@ -132,3 +132,11 @@ def test_a_header_without_name_is_refused(stores, tmp_path):
         "the header (row 1) is wrong; nothing was imported",
     ]
     assert StaffMember.objects.count() == 0
+
+
+def test_the_example_files_import_in_order_on_an_empty_database(db):
+    for kind, name in (("customers", "customers.csv"), ("orders", "orders.csv")):
+        assert run_import(kind, str(EXAMPLES / name))[0] == 0
+    code, out, err = run_import("staff", str(EXAMPLES / "staff.csv"))
+    assert (code, err) == (0, "")
+    assert StaffMember.objects.filter(store__isnull=False).count() == 5
