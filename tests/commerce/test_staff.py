@@ -139,4 +139,5 @@ def test_the_example_files_import_in_order_on_an_empty_database(db):
         assert run_import(kind, str(EXAMPLES / name))[0] == 0
     code, out, err = run_import("staff", str(EXAMPLES / "staff.csv"))
     assert (code, err) == (0, "")
+    assert out.startswith("staff: 6 created")
     assert StaffMember.objects.filter(store__isnull=False).count() == 5
