@@ -192,3 +192,11 @@ def test_bad_crosstab_exits_2_naming_the_option(survey, arguments, reason):
         run("nps", "--survey", str(survey.pk), *arguments)
     assert refused.value.returncode == 2
     assert reason in str(refused.value)
+
+
+def test_the_crosstab_table_lines_up_chinese_labels(survey):
+    table = run("nps", "--survey", str(survey.pk), "--by", "city", "--cross", "store")
+    lines = table.splitlines()[:3]
+    assert lines[1].startswith("上海" + " " * 20)
+    widths = {sum(2 if ord(char) > 0x2E80 else 1 for char in line) for line in lines}
+    assert widths == {24 + 2 * 16}

@@ -8,6 +8,7 @@ exits with code 2 and the reason on stderr.
 """
 
 import json
+import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -45,18 +46,32 @@ def _cell(result: MetricResult | None) -> str:
     return f"{_figure(result.score.value)} n={result.score.n}{mark}"
 
 
+def _display_width(text: str) -> int:
+    # Chinese characters take two columns of a terminal.
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(width - _display_width(text), 0)
+
+
+def _right(text: str, width: int) -> str:
+    return " " * max(width - _display_width(text), 0) + text
+
+
 def _crosstab_lines(table: CrossTab) -> list[str]:
     """The cross-tab as text: one line per row group, one column per column group."""
     if not table.rows:
         return [_("No answers match.")]
-    width = max(16, *(len(label) + 2 for _key, label in table.columns))
-    header = f"{table.metric.upper():<24}" + "".join(
-        f"{label:>{width}}" for _key, label in table.columns
+    first = max(24, *(_display_width(label) + 2 for _key, label in table.rows))
+    width = max(16, *(_display_width(label) + 2 for _key, label in table.columns))
+    header = _left(table.metric.upper(), first) + "".join(
+        _right(label, width) for _key, label in table.columns
     )
     lines = [header]
     for row_key, row_label in table.rows:
         cells = [_cell(table.cells.get((row_key, key))) for key, _label in table.columns]
-        lines.append(f"{row_label:<24}" + "".join(f"{cell:>{width}}" for cell in cells))
+        lines.append(_left(row_label, first) + "".join(_right(cell, width) for cell in cells))
     if any(result.score.is_small_sample for result in table.cells.values()):
         lines.append(_("* n < 30: read with care"))
     return lines
@@ -65,8 +80,8 @@ def _crosstab_lines(table: CrossTab) -> list[str]:
 class Command(BaseCommand):
     help = _(
         "NPS, CSAT or CES of completed survey responses with n and the 95 %% interval, whole "
-        "or by store, city, staff member, channel, touchpoint, survey, language, day, week, "
-        "month or a choice question (question:NAME)."
+        "or by store, city, channel, touchpoint, survey, language, day, week, month or a "
+        "choice question (question:NAME)."
     )
 
     def add_arguments(self, parser):
@@ -92,9 +107,6 @@ class Command(BaseCommand):
         parser.add_argument("--channel", metavar="CODES", help=_("channel codes"))
         parser.add_argument("--touchpoint", metavar="CODES", help=_("touchpoint codes"))
         parser.add_argument("--segment", metavar="ID", help=_("customer segment id"))
-        parser.add_argument(
-            "--staff", metavar="CODES", help=_("staff member codes, comma-separated")
-        )
         parser.add_argument("--json", action="store_true", help=_("print JSON"))
 
     def handle(self, *args, **options):
@@ -109,7 +121,6 @@ class Command(BaseCommand):
                 channel=options["channel"],
                 touchpoint=options["touchpoint"],
                 segment=options["segment"],
-                staff=options["staff"],
             )
             if options["cross"]:
                 table = compute_crosstab(metric, filters, options["by"] or "", options["cross"])
