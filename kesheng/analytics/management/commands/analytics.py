@@ -80,8 +80,8 @@ def _crosstab_lines(table: CrossTab) -> list[str]:
 class Command(BaseCommand):
     help = _(
         "NPS, CSAT or CES of completed survey responses with n and the 95 %% interval, whole "
-        "or by store, city, channel, touchpoint, survey, language, day, week, month or a "
-        "choice question (question:NAME)."
+        "or by store, city, staff member, channel, touchpoint, survey, language, day, week, "
+        "month or a choice question (question:NAME)."
     )
 
     def add_arguments(self, parser):
@@ -107,6 +107,9 @@ class Command(BaseCommand):
         parser.add_argument("--channel", metavar="CODES", help=_("channel codes"))
         parser.add_argument("--touchpoint", metavar="CODES", help=_("touchpoint codes"))
         parser.add_argument("--segment", metavar="ID", help=_("customer segment id"))
+        parser.add_argument(
+            "--staff", metavar="CODES", help=_("staff member codes, comma-separated")
+        )
         parser.add_argument("--json", action="store_true", help=_("print JSON"))
 
     def handle(self, *args, **options):
@@ -121,6 +124,7 @@ class Command(BaseCommand):
                 channel=options["channel"],
                 touchpoint=options["touchpoint"],
                 segment=options["segment"],
+                staff=options["staff"],
             )
             if options["cross"]:
                 table = compute_crosstab(metric, filters, options["by"] or "", options["cross"])
