@@ -1,5 +1,6 @@
 """Loading the demo data set through the same actions an import or the API uses."""
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,10 +18,11 @@ from kesheng.commerce.actions import (
     grant_store_access,
     prepare_orders,
     save_product,
+    save_staff_member,
     save_store,
     write_orders,
 )
-from kesheng.commerce.models import Store
+from kesheng.commerce.models import StaffMember, Store
 from kesheng.core.ingest import chunked
 from kesheng.customers.actions import (
     CustomerRecord,
@@ -108,8 +110,10 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
 
 
 def _save_stores() -> int:
-    for code, city, district, name_zh, name_en, address, opened_on in catalogue.STORES:
-        save_store(
+    for index, (code, city, district, name_zh, name_en, address, opened_on) in enumerate(
+        catalogue.STORES
+    ):
+        store = save_store(
             code=code,
             name_zh=name_zh,
             name_en=f"{catalogue.BRAND_EN} {name_en}",
@@ -118,6 +122,8 @@ def _save_stores() -> int:
             address=f"{city}市{district}{address}",
             opened_on=date.fromisoformat(opened_on),
         )
+        for staff_code, staff_name in catalogue.staff_of_store(index, code):
+            save_staff_member(code=staff_code, name=staff_name, store=store)
     return len(catalogue.STORES)
 
 
@@ -360,6 +366,11 @@ def _save_surveys(data, *, seed: int, now: datetime) -> tuple[int, int]:
     superuser = get_user_model().objects.filter(username=SUPERUSER_NAME).first()
     customers = map_customer_ids(customer.customer_id for customer in data.customers)
     stores = {store.code: store for store in Store.objects.all()}
+    staff_of_store: dict[str, list[int]] = {}
+    for store_code, staff_pk in StaffMember.objects.order_by("code").values_list(
+        "store__code", "pk"
+    ):
+        staff_of_store.setdefault(store_code, []).append(staff_pk)
     channels = {channel.code: channel for channel in Channel.objects.all()}
     touchpoints = {touchpoint.code: touchpoint for touchpoint in Touchpoint.objects.all()}
     responses_created = 0
@@ -400,6 +411,7 @@ def _save_surveys(data, *, seed: int, now: datetime) -> tuple[int, int]:
                         touchpoints[response.touchpoint].pk if response.touchpoint else None
                     ),
                     store_id=store.pk if store else None,
+                    staff_id=_served_by(staff_of_store.get(response.store), response.external_id),
                     language=response.language,
                     device_type=response.device_type,
                 )
@@ -407,6 +419,15 @@ def _save_surveys(data, *, seed: int, now: datetime) -> tuple[int, int]:
         for batch in chunked(past, BATCH_SIZE):
             responses_created += load_response_history(survey=survey, responses=batch)
     return len(missing), responses_created
+
+
+def _served_by(staff_pks: list[int] | None, external_id: str) -> int | None:
+    """One of the store's staff members for a response, the same on every load: chosen by a
+    checksum of the response's id rather than the generator's random numbers, so adding staff
+    changed none of the demo's answers or figures."""
+    if not staff_pks:
+        return None
+    return staff_pks[zlib.crc32(external_id.encode()) % len(staff_pks)]
 
 
 def _create_distributions(survey, key, stores, channels, touchpoints, created_by) -> dict:
