@@ -312,6 +312,10 @@ CELERY_BEAT_SCHEDULE["send-queued-messages"] = {
     "task": "kesheng.messaging.send_queued_messages",
     "schedule": 600.0,
 }
+CELERY_BEAT_SCHEDULE["analytics-count-new-responses"] = {
+    "task": "kesheng.analytics.count_new_responses",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["survey-reminders"] = {
     "task": "kesheng.surveys.send_due_reminders",
     "schedule": 3600.0,

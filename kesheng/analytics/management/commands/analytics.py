@@ -8,11 +8,13 @@ exits with code 2 and the reason on stderr.
 """
 
 import json
+import time
 import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from kesheng.analytics.actions import recount_answers
 from kesheng.analytics.metrics import METRICS, MetricResult
 from kesheng.analytics.queries import (
     BY_CHOICES,
@@ -77,15 +79,19 @@ def _crosstab_lines(table: CrossTab) -> list[str]:
     return lines
 
 
+RECOUNT = "recount"
+
+
 class Command(BaseCommand):
     help = _(
         "NPS, CSAT or CES of completed survey responses with n and the 95 %% interval, whole "
         "or by store, city, staff member, channel, touchpoint, survey, language, day, week, "
-        "month or a choice question (question:NAME)."
+        "month or a choice question (question:NAME). 'kesheng analytics recount' rebuilds the "
+        "pre-counted answer tables the metrics read."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("metric", choices=METRICS)
+        parser.add_argument("metric", choices=[*METRICS, RECOUNT])
         parser.add_argument(
             "--survey", metavar="ID", help=_("survey id (several: 1,2); default every survey")
         )
@@ -114,6 +120,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         metric = options["metric"]
+        if metric == RECOUNT:
+            self._recount(as_json=options["json"])
+            return
         try:
             filters = parse_metric_filters(
                 survey=options["survey"],
@@ -159,3 +168,15 @@ class Command(BaseCommand):
             return
         for line in _crosstab_lines(table):
             self.stdout.write(line)
+
+    def _recount(self, *, as_json: bool) -> None:
+        started = time.perf_counter()
+        counted = recount_answers()
+        seconds = round(time.perf_counter() - started, 1)
+        if as_json:
+            self.stdout.write(json.dumps({"responses": counted, "seconds": seconds}))
+            return
+        self.stdout.write(
+            _("Counted the answers of %(count)d completed responses in %(seconds)s s.")
+            % {"count": counted, "seconds": seconds}
+        )

@@ -1,0 +1,156 @@
+"""Keeping the answer counts (``kesheng.analytics.models``) in step with the responses.
+
+Counting is set-based: one statement claims the completed responses not counted yet, one
+statement per table adds their NPS, CSAT and CES answers grouped by every dimension, with an
+upsert that adds to the counts already there. A response is counted once whatever calls this
+(the ``response.completed`` and ``responses.imported`` subscribers, the periodic sweep that
+catches anything an event missed, a rebuild): claiming it is an insert into ``CountedResponse``
+that does nothing when another run got there first.
+"""
+
+import secrets
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
+
+from kesheng.analytics.metrics import METRICS
+from kesheng.analytics.models import AnswerCountByDay, AnswerCountByMonth, CountedResponse
+from kesheng.surveys.exports import iter_definition_questions
+from kesheng.surveys.models import Response, ResponseStatus, ResponseValue, SurveyVersion
+
+
+def _metric_of_answer(survey_ids: Iterable[int] | None) -> Case | None:
+    """The metric each answer counts for: the type its question has in the version the
+    response answered (a question renamed or retyped in a later version counts as it was
+    asked). None when no version asks an NPS, CSAT or CES question."""
+    versions = SurveyVersion.objects.order_by()
+    if survey_ids is not None:
+        versions = versions.filter(survey_id__in=list(survey_ids))
+    by_version_and_metric: dict[tuple[int, str], list[str]] = {}
+    for version_id, definition in versions.values_list("pk", "definition"):
+        for question in iter_definition_questions(definition or {}):
+            if question.get("type") in METRICS:
+                key = (version_id, str(question["type"]))
+                by_version_and_metric.setdefault(key, []).append(str(question["name"]))
+    if not by_version_and_metric:
+        return None
+    return Case(
+        *(
+            When(Q(response__version_id=version_id, question__in=names), then=Value(metric))
+            for (version_id, metric), names in sorted(by_version_and_metric.items())
+        ),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+# How each column of the count tables is read off an answer and its response.
+_COLUMNS = {
+    "survey_id": F("survey_id"),
+    "question": F("question"),
+    "store_id": Coalesce("response__store_id", 0),
+    "channel_id": Coalesce("response__channel_id", 0),
+    "touchpoint_id": Coalesce("response__touchpoint_id", 0),
+    "staff_id": Coalesce("response__staff_id", 0),
+    "language": F("response__language"),
+    "value": F("number"),
+}
+
+
+def _add_counts(table, periods: dict, batch: int, metric_of_answer: Case) -> None:
+    """Add the claimed batch's answers to one table, grouped by its key columns."""
+    columns = {**_COLUMNS, **periods, "metric": metric_of_answer}
+    key = list(table.KEY)
+    # Aliases that cannot clash with a column name, in the order of the key.
+    selected = {f"c_{name}": columns[name] for name in key}
+    claimed = CountedResponse.objects.filter(batch=batch).values("response_id")
+    grouped = (
+        ResponseValue.objects.filter(
+            response_id__in=claimed,
+            item="",
+            number__isnull=False,
+            response__completed_at__isnull=False,
+        )
+        .annotate(**selected)
+        .exclude(c_metric="")
+        .order_by()
+        .values(*selected)
+        .annotate(c_count=Count("id"))
+    )
+    select_sql, params = grouped.query.sql_with_params()
+    name = connection.ops.quote_name(table._meta.db_table)
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT's join.
+    statement = (
+        f"INSERT INTO {name} ({', '.join([*key, 'count'])}) "
+        f"SELECT {', '.join([*selected, 'c_count'])} FROM ({select_sql}) grouped WHERE true "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET count = {name}.count + excluded.count"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def count_new_responses(
+    *, response_ids: Iterable[int] | None = None, survey_id: int | None = None
+) -> int:
+    """Add to the answer counts the completed responses not counted yet: those given, those
+    of one survey, or all. Returns how many responses were counted now. Changes only the
+    analytics tables; emits nothing."""
+    responses = Response.objects.filter(status=ResponseStatus.COMPLETED).exclude(
+        Exists(CountedResponse.objects.filter(response_id=OuterRef("pk")))
+    )
+    if response_ids is not None:
+        responses = responses.filter(pk__in=list(response_ids))
+    if survey_id is not None:
+        responses = responses.filter(survey_id=survey_id)
+    with transaction.atomic():
+        batch = secrets.randbits(62)
+        select_sql, params = (
+            responses.order_by()
+            .annotate(claimed_id=F("pk"))
+            .values("claimed_id")
+            .query.sql_with_params()
+        )
+        name = connection.ops.quote_name(CountedResponse._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {name} (response_id, batch) SELECT claimed.claimed_id, %s "
+                f"FROM ({select_sql}) claimed WHERE true ON CONFLICT (response_id) DO NOTHING",
+                [batch, *params],
+            )
+            claimed = cursor.rowcount
+        if claimed <= 0:
+            return 0
+        metric_of_answer = _metric_of_answer([survey_id] if survey_id is not None else None)
+        if metric_of_answer is not None:
+            zone = timezone.get_default_timezone()
+            day = TruncDate("response__completed_at", tzinfo=zone)
+            month = TruncMonth("response__completed_at", tzinfo=zone, output_field=DateField())
+            _add_counts(AnswerCountByDay, {"day": day}, batch, metric_of_answer)
+            _add_counts(AnswerCountByMonth, {"month": month}, batch, metric_of_answer)
+    return claimed
+
+
+def recount_answers() -> int:
+    """Rebuild the answer counts from the responses alone (after a restore, a change of the
+    business time zone, or responses deleted outside Kesheng's actions). One transaction:
+    readers see the old counts until the new ones are complete. Returns the responses
+    counted."""
+    tables = [AnswerCountByDay, AnswerCountByMonth, CountedResponse]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table._meta.db_table)}")
+        return count_new_responses()
+
+
+def count_completed_response(payload: dict) -> None:
+    """Subscriber of ``response.completed``."""
+    count_new_responses(response_ids=[payload["response_id"]])
+
+
+def count_imported_responses(payload: dict) -> None:
+    """Subscriber of ``responses.imported``."""
+    count_new_responses(survey_id=payload["survey_id"])

@@ -1,0 +1,108 @@
+"""Tables the analytics app derives from the survey responses, so that dashboards read a few
+thousand pre-counted rows instead of millions of answers.
+
+``AnswerCountByMonth`` holds, for every NPS, CSAT and CES answer value, how many completed
+responses gave it, per survey, question, month in the business time zone, store, channel,
+touchpoint, staff member and language. ``AnswerCountByDay`` holds the same per day but only per
+survey, question and store: a day table with every dimension would be nearly as large as the
+answers themselves (a chain's stores × channels × touchpoints × scale points outnumber a day's
+responses), while a trend by day or week, the days at the ends of a period and a store
+manager's view need only these. They are a cache of
+``surveys.ResponseValue``: ``kesheng.analytics.actions.count_new_responses`` adds the responses
+not counted yet (``CountedResponse`` remembers which), and ``recount_answers`` rebuilds both
+from scratch. Ids are plain integers, 0 for "none", so that the unique key treats a missing
+store like any other value on every database and so that deleting a store or a survey never
+waits on this cache.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AnswerCount(models.Model):
+    metric = models.CharField(_("metric"), max_length=8)
+    survey_id = models.PositiveIntegerField(_("survey id"))
+    question = models.CharField(_("question"), max_length=64)
+    store_id = models.PositiveIntegerField(_("store id"), default=0)
+    value = models.FloatField(_("value"))
+    count = models.PositiveIntegerField(_("count"))
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.question}={self.value}: {self.count}"
+
+
+class AnswerCountByDay(AnswerCount):
+    day = models.DateField(_("day"))
+
+    # The columns that tell one row from another, in the order of the unique key.
+    KEY = ("survey_id", "question", "day", "store_id", "value", "metric")
+
+    class Meta:
+        verbose_name = _("answer count by day")
+        verbose_name_plural = _("answer counts by day")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey_id", "question", "day", "store_id", "value", "metric"],
+                name="answer_count_day_key",
+            )
+        ]
+
+
+class AnswerCountByMonth(AnswerCount):
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    channel_id = models.PositiveIntegerField(_("channel id"), default=0)
+    touchpoint_id = models.PositiveIntegerField(_("touchpoint id"), default=0)
+    staff_id = models.PositiveIntegerField(_("staff member id"), default=0)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+
+    KEY = (
+        "survey_id",
+        "question",
+        "month",
+        "store_id",
+        "channel_id",
+        "touchpoint_id",
+        "staff_id",
+        "language",
+        "value",
+        "metric",
+    )
+
+    class Meta:
+        verbose_name = _("answer count by month")
+        verbose_name_plural = _("answer counts by month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "survey_id",
+                    "question",
+                    "month",
+                    "store_id",
+                    "channel_id",
+                    "touchpoint_id",
+                    "staff_id",
+                    "language",
+                    "value",
+                    "metric",
+                ],
+                name="answer_count_month_key",
+            )
+        ]
+
+
+class CountedResponse(models.Model):
+    """A completed response whose answers are in the counts; ``batch`` is the run that counted
+    it (the counting statements select the run's responses by it)."""
+
+    response_id = models.BigIntegerField(_("response id"), primary_key=True)
+    batch = models.BigIntegerField(_("batch"), db_index=True)
+
+    class Meta:
+        verbose_name = _("counted response")
+        verbose_name_plural = _("counted responses")
+
+    def __str__(self) -> str:
+        return str(self.response_id)

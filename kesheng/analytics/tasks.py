@@ -1,0 +1,12 @@
+"""Celery entry points of the analytics."""
+
+from celery import shared_task
+
+from kesheng.analytics.actions import count_new_responses
+
+
+@shared_task(name="kesheng.analytics.count_new_responses", time_limit=1800)
+def count_new_responses_task() -> int:
+    """The safety net under the event subscribers: counts any completed response an event
+    did not (a response written by a script, an event lost with its broker)."""
+    return count_new_responses()
