@@ -338,6 +338,16 @@ CELERY_BEAT_SCHEDULE["loyalty-tier-review"] = {
     "task": "kesheng.loyalty.review_tiers",
     "schedule": 86400.0,
 }
+# Points ledger (docs/loyalty.md): reads and writes already count lots by their dates; these
+# keep the stored balances current (pending points released, lapsed points expired).
+CELERY_BEAT_SCHEDULE["loyalty-release-pending-points"] = {
+    "task": "kesheng.loyalty.release_pending_points",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["loyalty-expire-points"] = {
+    "task": "kesheng.loyalty.expire_points",
+    "schedule": 3600.0,
+}
 # Monthly report emails (docs/reports.md): checked hourly, each month sent once per schedule.
 CELERY_BEAT_SCHEDULE["scheduled-reports"] = {
     "task": "kesheng.reports.send_due_reports",

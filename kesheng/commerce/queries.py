@@ -1,5 +1,6 @@
 """Reads of stores, products and orders."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -167,3 +168,64 @@ def sum_kept_orders_by_customer(
         (pk, Decimal(spend or 0).quantize(CENT), count)
         for pk, spend, count in rows.iterator(chunk_size=10_000)
     ]
+
+
+@dataclass(frozen=True)
+class OrderForPoints:
+    """What the loyalty ledger needs of one order (``get_order_for_points``)."""
+
+    order_id: str
+    customer_pk: int
+    customer_id: str
+    amount: Decimal
+    currency: str
+    status: str
+    channel: str
+    ordered_at: datetime
+    category_amounts: dict[str, Decimal]
+
+    @property
+    def is_kept(self) -> bool:
+        return self.status in KEPT_STATUSES
+
+
+def get_order_for_points(order_id: str) -> OrderForPoints | None:
+    """One order with its lines' amounts by product category (two queries), or None."""
+    order = (
+        Order.objects.filter(order_id=order_id)
+        .select_related("channel", "customer")
+        .only(
+            "order_id",
+            "customer__customer_id",
+            "amount",
+            "currency",
+            "status",
+            "channel__code",
+            "ordered_at",
+        )
+        .first()
+    )
+    if order is None:
+        return None
+    by_category = (
+        order.lines.exclude(product__isnull=True)
+        .exclude(product__category="")
+        .order_by()
+        .values("product__category")
+        .annotate(total=Sum("amount"))
+        .values_list("product__category", "total")
+    )
+    return OrderForPoints(
+        order_id=order.order_id,
+        customer_pk=order.customer_id,
+        customer_id=order.customer.customer_id,
+        amount=order.amount,
+        currency=order.currency,
+        status=order.status,
+        channel=order.channel.code,
+        ordered_at=order.ordered_at,
+        # SQLite sums decimals in floating point: round back to cents.
+        category_amounts={
+            category: Decimal(total or 0).quantize(CENT) for category, total in by_category
+        },
+    )

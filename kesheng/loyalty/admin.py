@@ -4,7 +4,14 @@ file, ``kesheng loyalty configure``, and from orders and reviews)."""
 from django.contrib import admin
 
 from kesheng.core.admin import ReadOnlyAdmin
-from kesheng.loyalty.models import Membership, Tier, TierChange
+from kesheng.loyalty.models import (
+    Membership,
+    PointsAccount,
+    PointsLot,
+    PointsTransaction,
+    Tier,
+    TierChange,
+)
 
 
 @admin.register(Tier)
@@ -27,3 +34,35 @@ class TierChangeAdmin(ReadOnlyAdmin):
     list_filter = ["reason", "to_tier"]
     list_select_related = ["customer", "from_tier", "to_tier"]
     search_fields = ["customer__customer_id"]
+
+
+# The ledger is written only by its actions (docs/loyalty.md): read-only here too.
+@admin.register(PointsAccount)
+class PointsAccountAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "balance", "pending", "updated_at"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__customer_id"]
+
+
+@admin.register(PointsTransaction)
+class PointsTransactionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "customer",
+        "kind",
+        "points",
+        "balance_after",
+        "order_id",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["kind"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__customer_id", "request_no", "order_id"]
+
+
+@admin.register(PointsLot)
+class PointsLotAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "points", "remaining", "is_pending", "available_at", "expires_at"]
+    list_filter = ["is_pending"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__customer_id", "order_id"]

@@ -37,6 +37,19 @@ class LoyaltyConfig(AppConfig):
         subscribe("order.placed", upgrade_after_order)
         subscribe("orders.imported", upgrade_after_import)
 
+        # Points after the tier handler, so the order earns at the tier it has just reached.
+        from kesheng.loyalty.actions.points import (
+            earn_after_order,
+            merge_points_account,
+            reverse_after_cancellation,
+        )
+
+        subscribe("order.placed", earn_after_order)
+        # Not emitted by commerce yet (orders cannot change status): ready for when they can.
+        subscribe("order.cancelled", reverse_after_cancellation)
+        subscribe("order.refunded", reverse_after_cancellation)
+        register_merge_handler("loyalty.PointsAccount", merge_points_account)
+
         from kesheng.loyalty.segment_fields import register_loyalty_fields
 
         register_loyalty_fields()

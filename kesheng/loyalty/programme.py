@@ -25,6 +25,7 @@ TOP_LEVEL_KEYS = (
     "return_window_days",
     "earn_rules",
     "rewards",
+    "value_per_point",
 )
 QUALIFICATIONS = ("spend", "orders", "tier_points")
 PRIVILEGE_KEYS = ("points_multiplier", "birthday_gift", "free_shipping", "priority_service")
@@ -37,6 +38,21 @@ MAX_GRACE_DAYS = 3660
 MAX_RETURN_WINDOW_DAYS = 365
 MAX_EXPIRY_MONTHS = 120
 MAX_FILE_BYTES = 1_000_000
+MAX_POINTS_PER_CNY = Decimal("1000")
+MAX_RULE_CAP = 1_000_000_000
+MAX_VALUE_PER_POINT = Decimal("1000")
+EARN_RULE_KEYS = (
+    "code",
+    "name",
+    "points_per_cny",
+    "multiplier",
+    "channels",
+    "categories",
+    "weekday",
+    "starts",
+    "ends",
+    "cap",
+)
 DEFAULT_RETURN_WINDOW_DAYS = 7
 
 
@@ -250,10 +266,7 @@ def check_programme(data: Any) -> ProgrammeSettings:
         elif qualification == "tier_points":
             check.problem(
                 "qualification",
-                _(
-                    "tier_points needs the points ledger, which is not built yet; "
-                    "use spend or orders"
-                ),
+                _("qualifying by tier_points is not built yet; use spend or orders"),
             )
             qualification = None
     period, grace_days = _check_review(check, document.get("review"))
@@ -435,7 +448,89 @@ def _check_later_keys(check: _Checker, document: dict) -> dict:
         items = _check_coded_list(check, document.get(key, []), key)
         if items is not None:
             stored[key] = items
+    if stored.get("earn_rules"):
+        stored["earn_rules"] = _check_earn_rules(check, stored["earn_rules"])
+    if "value_per_point" in document:
+        value = check.number(
+            document["value_per_point"],
+            "value_per_point",
+            minimum=Decimal("0"),
+            maximum=MAX_VALUE_PER_POINT,
+        )
+        if value is not None:
+            stored["value_per_point"] = str(value)
     return stored
+
+
+def _check_earn_rules(check: _Checker, rules: list[dict]) -> list[dict]:
+    """Each earn rule: a rate (``points_per_cny``) or a bonus (``multiplier``), with optional
+    channels, categories (rate rules only), weekday(s), start and end dates and a cap."""
+    checked = []
+    for index, rule in enumerate(rules):
+        path = f"earn_rules[{index}]"
+        check.unknown_keys(rule, EARN_RULE_KEYS, path)
+        out: dict = {"code": rule["code"]}
+        if "name" in rule:
+            out["name"] = check.text(rule["name"], f"{path}.name", max_length=100)
+        has_rate, has_multiplier = "points_per_cny" in rule, "multiplier" in rule
+        if has_rate == has_multiplier:
+            check.problem(path, _("needs either points_per_cny or multiplier (not both)"))
+        elif has_rate:
+            rate = check.number(
+                rule["points_per_cny"],
+                f"{path}.points_per_cny",
+                minimum=Decimal("0"),
+                maximum=MAX_POINTS_PER_CNY,
+            )
+            out["points_per_cny"] = None if rate is None else str(rate)
+        else:
+            multiplier = check.number(
+                rule["multiplier"],
+                f"{path}.multiplier",
+                minimum=Decimal("1"),
+                maximum=MAX_MULTIPLIER,
+            )
+            out["multiplier"] = None if multiplier is None else str(multiplier)
+            if "categories" in rule:
+                check.problem(
+                    f"{path}.categories",
+                    _("only a rule with points_per_cny can name categories"),
+                )
+        for key in ("channels", "categories"):
+            if key in rule:
+                values = rule[key]
+                if (
+                    not isinstance(values, list)
+                    or not values
+                    or not all(isinstance(value, str) and value.strip() for value in values)
+                ):
+                    check.problem(f"{path}.{key}", _("must be a non-empty list of texts"))
+                else:
+                    out[key] = sorted({value.strip() for value in values})
+        if "weekday" in rule:
+            weekday = rule["weekday"]
+            days = weekday if isinstance(weekday, list) else [weekday]
+            if not days or not all(
+                isinstance(day, int) and not isinstance(day, bool) and 1 <= day <= 7 for day in days
+            ):
+                check.problem(
+                    f"{path}.weekday",
+                    _("must be a day of the week from 1 (Monday) to 7 (Sunday), or a list of them"),
+                )
+            else:
+                out["weekday"] = sorted(set(days))
+        for key in ("starts", "ends"):
+            if key in rule:
+                try:
+                    out[key] = date.fromisoformat(rule[key]).isoformat()
+                except (TypeError, ValueError):
+                    check.problem(f"{path}.{key}", _("must be a date as YYYY-MM-DD"))
+        if out.get("starts") and out.get("ends") and out["ends"] < out["starts"]:
+            check.problem(f"{path}.ends", _("must not be before starts"))
+        if "cap" in rule:
+            out["cap"] = check.whole(rule["cap"], f"{path}.cap", minimum=0, maximum=MAX_RULE_CAP)
+        checked.append(out)
+    return checked
 
 
 def _check_expiry(check: _Checker, value: Any) -> dict | None:

@@ -3,14 +3,28 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from kesheng.commerce.queries import sum_kept_orders_by_customer
+from kesheng.customers.models import Customer
 from kesheng.customers.queries import get_customer
 from kesheng.loyalty import tiers as maths
-from kesheng.loyalty.models import Membership, Programme, Qualification, Tier, TierChange
+from kesheng.loyalty.models import (
+    Membership,
+    PointsAccount,
+    PointsLot,
+    PointsMovement,
+    PointsTransaction,
+    Programme,
+    Qualification,
+    Tier,
+    TierChange,
+)
 
 
 def get_programme() -> Programme | None:
@@ -96,8 +110,15 @@ def get_member_summary(customer_id: str, *, now: datetime | None = None) -> dict
     customer = get_customer(customer_id)
     member = get_member_tier(customer.pk, now=now)
     membership = member.membership
+    points = get_member_points(customer.pk, now=now)
     return {
         "customer_id": customer.customer_id,
+        "balance": points.balance,
+        "pending": points.pending,
+        "lots": [
+            {"points": lot.remaining, "expires_at": lot.expires_at, "pending": lot.pending}
+            for lot in points.lots
+        ],
         "tier": None if membership is None else membership.tier.code,
         "tier_name": None if membership is None else membership.tier.name,
         "tier_since": None if membership is None else membership.since,
@@ -143,6 +164,164 @@ def get_loyalty_panel(customer_pk: int) -> dict:
     member = get_member_tier(customer_pk)
     return {
         "member": member,
+        "points": get_member_points(customer_pk),
+        "transactions": list_points_transactions(customer_pk, limit=5),
         "changes": list_tier_changes(customer_pk, limit=5) if member.programme else [],
         "currency": settings.KESHENG_DEFAULT_CURRENCY,
+    }
+
+
+# --- points ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LotNow:
+    remaining: int
+    expires_at: datetime | None
+    available_at: datetime
+    pending: bool
+
+
+@dataclass(frozen=True)
+class MemberPoints:
+    """A member's points as of ``now``: lots whose return window has closed count as
+    spendable and lapsed ones as gone even before the beat jobs have written it."""
+
+    balance: int
+    pending: int
+    lots: list[LotNow]  # what remains, soonest-expiring first
+
+
+def get_member_points(customer_pk: int, *, now: datetime | None = None) -> MemberPoints:
+    """Two queries: the account and the lots with something left."""
+    now = now or timezone.now()
+    account = PointsAccount.objects.filter(customer_id=customer_pk).first()
+    balance = 0 if account is None else account.balance
+    lots = []
+    pending = 0
+    rows = (
+        PointsLot.objects.filter(customer_id=customer_pk, remaining__gt=0)
+        .order_by(F("expires_at").asc(nulls_last=True), "available_at", "pk")
+        .values_list("remaining", "expires_at", "available_at", "is_pending")
+    )
+    for remaining, expires_at, available_at, is_pending in rows:
+        lapsed = expires_at is not None and expires_at <= now
+        waiting = available_at > now
+        if is_pending and not waiting:
+            balance += remaining  # released by time, not yet by the job
+        if lapsed and not waiting:
+            balance -= remaining  # expired by time, not yet by the job
+            continue
+        if waiting:
+            pending += remaining
+        lots.append(LotNow(remaining, expires_at, available_at, waiting))
+    return MemberPoints(balance=balance, pending=pending, lots=lots)
+
+
+def list_points_transactions(customer_pk: int, *, limit: int = 20) -> list[PointsTransaction]:
+    return list(
+        PointsTransaction.objects.filter(customer_id=customer_pk).order_by("-created_at", "-pk")[
+            :limit
+        ]
+    )
+
+
+def verify_points_ledger() -> list[dict]:
+    """Rebuild every balance from the ledger alone and compare with what is stored; the
+    differences (empty: all agree). Per member: balance + pending = the sum of their
+    transactions; pending = what their movements leave in pending lots. Per lot: remaining
+    = the sum of its movements. A handful of grouped queries, whatever the number of members."""
+    differences: list[dict] = []
+    totals = dict(
+        PointsTransaction.objects.order_by()
+        .values("customer_id")
+        .annotate(total=Sum("points"))
+        .values_list("customer_id", "total")
+    )
+    pending = dict(
+        PointsMovement.objects.filter(lot__is_pending=True)
+        .order_by()
+        .values("lot__customer_id")
+        .annotate(total=Sum("points"))
+        .values_list("lot__customer_id", "total")
+    )
+    stored = {
+        pk: (balance, pending_points)
+        for pk, balance, pending_points in PointsAccount.objects.values_list(
+            "customer_id", "balance", "pending"
+        ).iterator(chunk_size=10_000)
+    }
+    public = {}
+    for pk in sorted(set(totals) | set(stored)):
+        rebuilt_pending = pending.get(pk) or 0
+        rebuilt_balance = (totals.get(pk) or 0) - rebuilt_pending
+        balance, stored_pending = stored.get(pk, (0, 0))
+        for name, have, want in (
+            ("balance", balance, rebuilt_balance),
+            ("pending", stored_pending, rebuilt_pending),
+        ):
+            if have != want:
+                public[pk] = None
+                differences.append(
+                    {"customer_pk": pk, "field": name, "stored": have, "rebuilt": want}
+                )
+    bad_lots = (
+        PointsLot.objects.annotate(rebuilt=Sum("movements__points"))
+        .filter(~Q(rebuilt=F("remaining")) | Q(rebuilt__isnull=True, remaining__gt=0))
+        .values_list("customer_id", "pk", "remaining", "rebuilt")
+    )
+    for customer_pk, lot_pk, remaining, rebuilt in bad_lots:
+        public[customer_pk] = None
+        differences.append(
+            {
+                "customer_pk": customer_pk,
+                "field": f"lot {lot_pk} remaining",
+                "stored": remaining,
+                "rebuilt": rebuilt or 0,
+            }
+        )
+    if public:
+        ids = dict(Customer.objects.filter(pk__in=list(public)).values_list("pk", "customer_id"))
+        for difference in differences:
+            difference["customer_id"] = ids.get(difference["customer_pk"])
+    return differences
+
+
+def get_points_liability(*, now: datetime | None = None) -> dict:
+    """Outstanding points (spendable and pending, not yet expired) × the programme's
+    ``value_per_point``, by local month of expiry (None: never expires), and the points
+    members owe. One grouped query."""
+    now = now or timezone.now()
+    programme = get_programme()
+    value = Decimal((programme.settings if programme else {}).get("value_per_point", "0"))
+    zone = ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        PointsLot.objects.filter(remaining__gt=0)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .annotate(month=TruncMonth("expires_at", tzinfo=zone))
+        .order_by()
+        .values("month")
+        .annotate(points=Sum("remaining"))
+        .values_list("month", "points")
+    )
+    months = sorted(
+        ((None if month is None else month.strftime("%Y-%m"), points) for month, points in rows),
+        key=lambda row: (row[0] is None, row[0] or ""),
+    )
+    owed = -(PointsAccount.objects.filter(balance__lt=0).aggregate(t=Sum("balance"))["t"] or 0)
+    total = sum(points for _month, points in months)
+    return {
+        "currency": settings.KESHENG_DEFAULT_CURRENCY,
+        "value_per_point": str(value),
+        "points": total,
+        "value": str((value * total).quantize(Decimal("0.01"))),
+        "owed_points": owed,
+        "by_expiry_month": [
+            {
+                "month": month,
+                "points": points,
+                "value": str((value * points).quantize(Decimal("0.01"))),
+            }
+            for month, points in months
+        ],
     }

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from kesheng.loyalty.actions.points import expire_points, release_pending_points
 from kesheng.loyalty.actions.tiers import review_tiers
 
 
@@ -9,3 +10,15 @@ from kesheng.loyalty.actions.tiers import review_tiers
 def review_tiers_task() -> dict:
     """Daily: the periodic review when its period has turned, else only ended grace periods."""
     return review_tiers().as_dict()
+
+
+@shared_task(name="kesheng.loyalty.release_pending_points", time_limit=1800, soft_time_limit=1740)
+def release_pending_points_task() -> dict:
+    """Hourly: lots whose return window closed become spendable in the stored balances."""
+    return release_pending_points().as_dict()
+
+
+@shared_task(name="kesheng.loyalty.expire_points", time_limit=3600, soft_time_limit=3540)
+def expire_points_task() -> dict:
+    """Hourly: points whose expiry passed expire (a yearly clearing is one big run)."""
+    return expire_points().as_dict()

@@ -24,6 +24,9 @@ def test_member_summary_shows_tier_privileges_and_what_remains(silver_member, ap
     del body["tier_since"]
     assert body == {
         "customer_id": "C001",
+        "balance": 0,
+        "pending": 0,
+        "lots": [],
         "tier": "silver",
         "tier_name": "Silver",
         "grace_ends_at": None,

@@ -106,13 +106,12 @@ def test_a_bad_threshold_exits_2_naming_its_path_and_changes_nothing(db, capsys,
     [
         (
             {"qualification": "tier_points"},
-            "qualification: tier_points needs the points ledger, which is not built yet; "
-            "use spend or orders",
+            "qualification: qualifying by tier_points is not built yet; use spend or orders",
         ),
         (
             {"colour": "red"},
             "colour: unknown key (expected: qualification, review, tiers, "
-            "expiry, return_window_days, earn_rules, rewards)",
+            "expiry, return_window_days, earn_rules, rewards, value_per_point)",
         ),
         ({"tiers": []}, "tiers: must be a non-empty list"),
         ({"return_window_days": 7.5}, "return_window_days: must be a whole number"),
@@ -121,6 +120,20 @@ def test_a_bad_threshold_exits_2_naming_its_path_and_changes_nothing(db, capsys,
             "expiry.date: must be a day of the year as MM-DD, e.g. 12-31",
         ),
         ({"earn_rules": [{"code": "a"}, {"code": "a"}]}, "earn_rules[1].code: a is used twice"),
+        (
+            {"earn_rules": [{"code": "a", "points_per_cny": 1, "multiplier": 2}]},
+            "earn_rules[0]: needs either points_per_cny or multiplier (not both)",
+        ),
+        (
+            {"earn_rules": [{"code": "a", "multiplier": 2, "weekday": 8}]},
+            "earn_rules[0].weekday: must be a day of the week from 1 (Monday) to 7 (Sunday), "
+            "or a list of them",
+        ),
+        (
+            {"earn_rules": [{"code": "a", "points_per_cny": 1, "starts": "2026-13-01"}]},
+            "earn_rules[0].starts: must be a date as YYYY-MM-DD",
+        ),
+        ({"value_per_point": -1}, "value_per_point: must be from 0 to 1000"),
     ],
 )
 def test_each_bad_key_is_named(db, capsys, tmp_path, change, expected):

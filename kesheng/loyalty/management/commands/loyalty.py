@@ -1,8 +1,10 @@
-"""``kesheng loyalty configure FILE | recalc-tiers | tiers``.
+"""``kesheng loyalty configure FILE | recalc-tiers | tiers | expire | verify | liability``.
 
 ``configure`` loads the programme from a YAML or JSON file (docs/loyalty.md); a bad file exits
 with code 2, one ``path: reason`` line per problem on stderr, and nothing changed.
-``recalc-tiers`` runs the periodic review now. Both take ``--json``.
+``recalc-tiers`` runs the periodic review now. ``expire [--dry-run]`` expires lapsed points,
+``verify`` rebuilds balances from the ledger (exit 1 on a difference), ``liability`` values the
+outstanding points. All take ``--json``.
 """
 
 import json
@@ -10,10 +12,16 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from kesheng.loyalty.actions.points import expire_points
 from kesheng.loyalty.actions.programme import configure_programme
 from kesheng.loyalty.actions.tiers import review_tiers
 from kesheng.loyalty.programme import ProgrammeFileError, check_programme, read_programme_file
-from kesheng.loyalty.queries import list_tiers, privileges_of
+from kesheng.loyalty.queries import (
+    get_points_liability,
+    list_tiers,
+    privileges_of,
+    verify_points_ledger,
+)
 
 
 class Command(BaseCommand):
@@ -40,6 +48,25 @@ class Command(BaseCommand):
         recalc.add_argument("--json", action="store_true", help=_("print JSON"))
         tiers = commands.add_parser("tiers", help=_("list the programme's tiers"))
         tiers.add_argument("--json", action="store_true", help=_("print JSON"))
+        expire = commands.add_parser(
+            "expire", help=_("expire the points whose expiry date has passed, for every member")
+        )
+        expire.add_argument(
+            "--dry-run", action="store_true", help=_("count what would expire, change nothing")
+        )
+        expire.add_argument("--json", action="store_true", help=_("print JSON"))
+        verify = commands.add_parser(
+            "verify",
+            help=_(
+                "rebuild every points balance from the ledger and compare (exit 1 if any differ)"
+            ),
+        )
+        verify.add_argument("--json", action="store_true", help=_("print JSON"))
+        liability = commands.add_parser(
+            "liability",
+            help=_("outstanding points and their value, by month of expiry"),
+        )
+        liability.add_argument("--json", action="store_true", help=_("print JSON"))
 
     def handle(self, *args, **options):
         handler = getattr(self, "handle_" + options["subcommand"].replace("-", "_"))
@@ -138,3 +165,64 @@ class Command(BaseCommand):
             )
         for tier in tiers:
             self.stdout.write(f"{tier.code:<12} {tier.threshold:>14}  {tier.name}")
+
+    def handle_expire(self, options):
+        run = expire_points(dry_run=options["dry_run"])
+        if options["json"]:
+            self.stdout.write(json.dumps(run.as_dict()))
+            return
+        message = (
+            _("Would expire %(points)d points in %(lots)d lots of %(members)d members (dry run).")
+            if run.dry_run
+            else _("Expired %(points)d points in %(lots)d lots of %(members)d members.")
+        )
+        self.stdout.write(
+            message % {"points": run.points, "lots": run.lots, "members": run.members}
+        )
+
+    def handle_verify(self, options):
+        differences = verify_points_ledger()
+        if options["json"]:
+            self.stdout.write(json.dumps({"differences": differences}, ensure_ascii=False))
+        elif not differences:
+            self.stdout.write(_("Every balance equals its rebuild from the ledger."))
+        else:
+            for difference in differences:
+                self.stdout.write(
+                    _("%(customer)s: %(field)s stored %(stored)s, rebuilt %(rebuilt)s")
+                    % {
+                        "customer": difference["customer_id"],
+                        "field": difference["field"],
+                        "stored": difference["stored"],
+                        "rebuilt": difference["rebuilt"],
+                    }
+                )
+        if differences:
+            raise CommandError(
+                _("%(count)d differences between the balances and the ledger")
+                % {"count": len(differences)},
+                returncode=1,
+            )
+
+    def handle_liability(self, options):
+        liability = get_points_liability()
+        if options["json"]:
+            self.stdout.write(json.dumps(liability))
+            return
+        currency = liability["currency"]
+        self.stdout.write(
+            _(
+                "Outstanding: %(points)d points worth %(value)s %(currency)s "
+                "(%(per_point)s per point); owed by members: %(owed)d points."
+            )
+            % {
+                "points": liability["points"],
+                "value": liability["value"],
+                "currency": currency,
+                "per_point": liability["value_per_point"],
+                "owed": liability["owed_points"],
+            }
+        )
+        for row in liability["by_expiry_month"]:
+            month = row["month"] or _("never expire")
+            self.stdout.write(f"{month:<12} {row['points']:>14} {row['value']:>16} {currency}")
