@@ -22,13 +22,13 @@ from kesheng.surveys.exports import iter_definition_questions
 from kesheng.surveys.models import Response, ResponseStatus, ResponseValue, SurveyVersion
 
 
-def _metric_of_answer(survey_ids: Iterable[int] | None) -> Case | None:
-    """The metric each answer counts for: the type its question has in the version the
-    response answered (a question renamed or retyped in a later version counts as it was
-    asked). None when no version asks an NPS, CSAT or CES question."""
-    versions = SurveyVersion.objects.order_by()
-    if survey_ids is not None:
-        versions = versions.filter(survey_id__in=list(survey_ids))
+def _metric_of_answer(batch: int) -> Case | None:
+    """The metric each answer of the batch counts for: the type its question has in the
+    version the response answered (a question renamed or retyped in a later version counts as
+    it was asked). None when no version answered asks an NPS, CSAT or CES question."""
+    claimed = CountedResponse.objects.filter(batch=batch).values("response_id")
+    answered = Response.objects.filter(pk__in=claimed).order_by().values("version_id")
+    versions = SurveyVersion.objects.filter(pk__in=answered).order_by()
     by_version_and_metric: dict[tuple[int, str], list[str]] = {}
     for version_id, definition in versions.values_list("pk", "definition"):
         for question in iter_definition_questions(definition or {}):
@@ -123,7 +123,7 @@ def count_new_responses(
             claimed = cursor.rowcount
         if claimed <= 0:
             return 0
-        metric_of_answer = _metric_of_answer([survey_id] if survey_id is not None else None)
+        metric_of_answer = _metric_of_answer(batch)
         if metric_of_answer is not None:
             zone = timezone.get_default_timezone()
             day = TruncDate("response__completed_at", tzinfo=zone)
