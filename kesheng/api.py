@@ -16,6 +16,7 @@ from kesheng.commerce.api import router as commerce_router
 from kesheng.core.api import StrictJsonParser
 from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from kesheng.customers.api import router as customers_router
+from kesheng.feedback.api import router as feedback_router
 from kesheng.loyalty.api import router as loyalty_router
 from kesheng.surveys.api import router as surveys_router
 from kesheng.tracking.api import router as tracking_router
@@ -37,6 +38,7 @@ api.add_router("", commerce_router)
 api.add_router("", surveys_router)
 api.add_router("", analytics_router)
 api.add_router("", loyalty_router)
+api.add_router("", feedback_router)
 
 
 def _field_path(location: tuple) -> str:

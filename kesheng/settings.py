@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "kesheng.messaging",
     "kesheng.surveys",
     "kesheng.loyalty",
+    "kesheng.feedback",
     "kesheng.analytics",
     "kesheng.reports",
     "kesheng.demo",
@@ -337,6 +338,11 @@ CELERY_BEAT_SCHEDULE["redispatch-domain-events"] = {
 CELERY_BEAT_SCHEDULE["loyalty-tier-review"] = {
     "task": "kesheng.loyalty.review_tiers",
     "schedule": 86400.0,
+}
+# Feedback whose analysis task was lost (broker down when it arrived) is analysed hourly.
+CELERY_BEAT_SCHEDULE["feedback-analyse-pending"] = {
+    "task": "kesheng.feedback.analyse_pending",
+    "schedule": 3600.0,
 }
 # Points ledger (docs/loyalty.md): reads and writes already count lots by their dates; these
 # keep the stored balances current (pending points released, lapsed points expired).

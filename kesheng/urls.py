@@ -14,6 +14,7 @@ urlpatterns = [
     path("m/", include("kesheng.messaging.urls")),
     path("surveys/", include("kesheng.surveys.urls")),
     path("reports/", include("kesheng.reports.urls")),
+    path("feedback/", include("kesheng.feedback.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
     path("", include("kesheng.customers.urls")),
     path("", include("kesheng.tracking.urls")),

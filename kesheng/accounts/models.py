@@ -29,6 +29,8 @@ class Scope(models.TextChoices):
     METRICS_READ = "metrics:read", _("read metrics")
     LOYALTY_READ = "loyalty:read", _("read loyalty members")
     LOYALTY_WRITE = "loyalty:write", _("write loyalty points and redemptions")
+    FEEDBACK_READ = "feedback:read", _("read feedback")
+    FEEDBACK_WRITE = "feedback:write", _("write feedback (reviews, mentions, calls, emails)")
 
 
 class ApiKey(models.Model):

@@ -148,6 +148,11 @@ class Importer(ABC):
         """Problems with a CSV header (row 1); an empty list when the columns are acceptable."""
         return []
 
+    def format_of(self, path: Path) -> str:
+        """The format of this file: ``file_format``, unless the importer reads both (then it
+        goes by the file name, as :func:`format_by_suffix` does)."""
+        return self.file_format
+
     @abstractmethod
     def prepare(self, rows: Iterable[tuple[int, dict[str, Any]]]) -> PreparedImport:
         """Parse, validate and resolve every row without writing anything; the returned state
@@ -157,6 +162,11 @@ class Importer(ABC):
     def write(self, prepared: PreparedImport) -> WriteCounts:
         """Write the good rows of ``prepared``; runs inside the import's transaction (rolled
         back in a dry run), so it must not commit or swallow database errors."""
+
+
+def format_by_suffix(path: Path) -> str:
+    """JSONL for a file named ``.jsonl`` or ``.ndjson``, else CSV: for importers that read both."""
+    return JSONL if path.suffix.lower() in {".jsonl", ".ndjson"} else CSV
 
 
 def check_csv_columns(
@@ -424,7 +434,7 @@ def run_import(
     path = Path(path)
     if not path.is_file():
         raise ImportRefused([], _("%(path)s: no such file") % {"path": path})
-    source = inspect_file(path, importer.file_format)
+    source = inspect_file(path, importer.format_of(path))
     if source.file_format == CSV:
         header_problems = importer.check_columns(read_header(source))
         if header_problems:

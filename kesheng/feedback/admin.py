@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from kesheng.feedback.actions import edit_feedback_text
+from kesheng.feedback.models import FeedbackItem
+
+
+@admin.register(FeedbackItem)
+class FeedbackItemAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "source", "platform", "store", "sentiment", "rating")
+    list_filter = ("source", "sentiment", "analysis_status")
+    search_fields = ("text", "source_id", "author")
+    raw_id_fields = ("customer", "response", "store", "product")
+    readonly_fields = (
+        "source",
+        "source_id",
+        "response",
+        "question",
+        "received_at",
+        "text_edited_at",
+        "analysis_status",
+        "detected_language",
+        "sentiment",
+        "sentiment_score",
+        "categories",
+        "keywords",
+        "analysed_at",
+        "analysis_version",
+    )
+
+    def save_model(self, request, obj, form, change):
+        # An edited text goes through the action, so it is analysed again.
+        if change and "text" in form.changed_data:
+            text = obj.text
+            obj.text = form.initial.get("text", obj.text)
+            super().save_model(request, obj, form, change)
+            edit_feedback_text(item=obj, text=text)
+            return
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    name = "kesheng.feedback"
+    label = "feedback"
+    verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        from kesheng.core.events import subscribe
+        from kesheng.core.importing import register_importer
+        from kesheng.feedback import actions
+        from kesheng.feedback.importing import FeedbackImporter
+
+        subscribe("response.completed", actions.collect_survey_comments)
+        register_importer("feedback", FeedbackImporter())

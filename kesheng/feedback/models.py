@@ -1,0 +1,121 @@
+"""Feedback items: every voice of the customer in one table, whatever its source.
+
+A survey's open-text answer, a product or store review, a social mention, a call note or
+transcript, a complaint form and an email all become one ``FeedbackItem`` with the same fields,
+so the inbox, the analysis and (later) cases and alerts read one place. ``source`` with
+``source_id`` (the source's own id) is unique: the same item sent twice is stored once.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kesheng.commerce.models import Product, Store
+from kesheng.customers.models import Customer
+from kesheng.surveys.models import Response
+from kesheng.tracking.models import Channel, Touchpoint
+
+
+class FeedbackSource(models.TextChoices):
+    SURVEY = "survey", _("survey comment")
+    REVIEW = "review", _("review")
+    SOCIAL = "social", _("social mention")
+    CALL = "call", _("call note")
+    EMAIL = "email", _("email")
+    COMPLAINT = "complaint", _("complaint form")
+
+
+# What the API and the import accept: survey comments arrive by themselves.
+EXTERNAL_SOURCES = tuple(value for value in FeedbackSource.values if value != "survey")
+
+
+class AnalysisStatus(models.TextChoices):
+    PENDING = "pending", _("waiting for analysis")
+    ANALYSED = "analysed", _("analysed")
+    FAILED = "failed", _("analysis failed")
+
+
+class SentimentLabel(models.TextChoices):
+    POSITIVE = "positive", _("positive")
+    NEUTRAL = "neutral", _("neutral")
+    NEGATIVE = "negative", _("negative")
+
+
+class FeedbackItem(models.Model):
+    source = models.CharField(_("source"), max_length=12, choices=FeedbackSource.choices)
+    source_id = models.CharField(_("source id"), max_length=200)
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("channel")
+    )
+    touchpoint = models.ForeignKey(
+        Touchpoint, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("touchpoint")
+    )
+    store = models.ForeignKey(
+        Store, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("store")
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("product")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_items",
+        verbose_name=_("customer"),
+    )
+    # A survey comment's response and question; erasing the response erases its comments.
+    response = models.ForeignKey(
+        Response,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="feedback_items",
+        verbose_name=_("survey response"),
+    )
+    question = models.CharField(_("question"), max_length=64, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    occurred_at = models.DateTimeField(_("written at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    rating = models.FloatField(_("rating"), null=True, blank=True)
+    reach = models.BigIntegerField(_("reach"), null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    platform = models.CharField(_("platform"), max_length=60, blank=True)
+    text = models.TextField(_("text"))
+    text_edited_at = models.DateTimeField(_("text edited at"), null=True, blank=True)
+
+    analysis_status = models.CharField(
+        _("analysis"),
+        max_length=10,
+        choices=AnalysisStatus.choices,
+        default=AnalysisStatus.PENDING,
+    )
+    detected_language = models.CharField(_("detected language"), max_length=10, blank=True)
+    sentiment = models.CharField(
+        _("sentiment"), max_length=10, choices=SentimentLabel.choices, blank=True
+    )
+    sentiment_score = models.FloatField(_("sentiment score"), null=True, blank=True)
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
+    # Which model analysed it, so a retrained model can find what to analyse again.
+    analysis_version = models.CharField(_("analysis version"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("feedback item")
+        verbose_name_plural = _("feedback items")
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_id"], name="feedback_item_source_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["occurred_at"], name="feedback_occurred_idx"),
+            models.Index(fields=["store", "occurred_at"], name="feedback_store_idx"),
+            models.Index(fields=["sentiment", "occurred_at"], name="feedback_sentiment_idx"),
+            models.Index(fields=["analysis_status"], name="feedback_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id}"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from kesheng.feedback import views
+
+app_name = "feedback"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:item_id>/", views.item_detail, name="detail"),
+]
