@@ -143,6 +143,7 @@ BREAKDOWN_NAMES = {
     "store": _("Store"),
     "city": _("City"),
     "staff": _("Staff member"),
+    "tier": _("Loyalty tier"),
     "channel": _("Channel"),
     "touchpoint": _("Touchpoint"),
     "survey": _("Survey"),

@@ -55,6 +55,13 @@ GROUP_COLUMNS = {
     ),
     "survey": ("survey__slug", "survey__title", None),
     "language": ("response__language", None, None),
+    # The respondent's loyalty tier now (not at the time of answering: tiers keep no dated
+    # membership per response); anonymous answers and non-members fall in "(none)".
+    "tier": (
+        "response__customer__loyalty_membership__tier__code",
+        "response__customer__loyalty_membership__tier__name_zh",
+        "response__customer__loyalty_membership__tier__name_en",
+    ),
 }
 TIME_GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 QUESTION_PREFIX = "question:"
