@@ -253,7 +253,7 @@ def test_console_script_exits_2_on_a_bad_file_and_keeps_the_database(tmp_path):
     helped = kesheng_run("import", "--help")
     assert helped.returncode == 0
     assert "--skip-invalid" in helped.stdout
-    assert "{customers,events,orders,staff}" in helped.stdout
+    assert "{customers,events,feedback,orders,staff}" in helped.stdout
     assert "check every row and report what the import would do" in helped.stdout
     environment["LANGUAGE_CODE"] = "zh-hans"
     chinese = kesheng_run("import", "--help").stdout
