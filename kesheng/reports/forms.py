@@ -144,6 +144,7 @@ BREAKDOWN_NAMES = {
     "city": _("City"),
     "staff": _("Staff member"),
     "tier": _("Loyalty tier"),
+    "segment": _("Customer segment"),
     "channel": _("Channel"),
     "touchpoint": _("Touchpoint"),
     "survey": _("Survey"),

@@ -136,16 +136,6 @@ def test_without_cross_the_breakdown_is_unchanged(api_client, survey):
             ],
         ),
         (
-            "by=store&cross=segment",
-            [
-                {
-                    "field": "cross",
-                    "reason": "segment cannot be a side of a cross-tab (a customer can be in "
-                    "several segments); filter by one segment instead",
-                }
-            ],
-        ),
-        (
             "by=store&cross=question:comment",
             [
                 {

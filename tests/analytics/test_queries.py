@@ -156,3 +156,27 @@ def test_breakdown_by_segment_counts_each_segments_members(survey, django_assert
     assert [(group.key, group.label, group.result.n) for group in groups] == [
         (str(shanghai.pk), "上海客户", 1)
     ]
+
+
+def test_cross_tab_of_segments_and_stores_on_either_side(survey):
+    shanghai = create_segment(
+        name="上海客户", rules={"all": [{"field": "city", "op": "eq", "value": "上海"}]}
+    )
+    everyone = create_segment(
+        name="上海或北京", rules={"any": [{"field": "city", "op": "in", "value": ["上海", "北京"]}]}
+    )
+    filters = MetricFilters(survey_ids=(survey.pk,))
+    table = compute_crosstab("nps", filters, "segment", "store")
+    # Only 李 (上海, a detractor in Shanghai) answered as a known customer: in both segments.
+    assert table.rows == sorted([(str(shanghai.pk), "上海客户"), (str(everyone.pk), "上海或北京")])
+    assert table.columns == [("sh01", "上海一店")]
+    assert {pair: cell.n for pair, cell in table.cells.items()} == {
+        (str(shanghai.pk), "sh01"): 1,
+        (str(everyone.pk), "sh01"): 1,
+    }
+    turned = compute_crosstab("nps", filters, "store", "segment")
+    assert {pair: cell.n for pair, cell in turned.cells.items()} == {
+        ("sh01", str(shanghai.pk)): 1,
+        ("sh01", str(everyone.pk)): 1,
+    }
+    assert turned.cells[("sh01", str(shanghai.pk))].score.value == pytest.approx(-100.0)

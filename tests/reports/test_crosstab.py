@@ -132,11 +132,6 @@ def test_a_store_manager_sees_only_their_stores(client, survey):
             "Select a valid choice. weather is not one of the available choices.",
         ),
         (
-            {"cross": "segment"},
-            "cross",
-            "Select a valid choice. segment is not one of the available choices.",
-        ),
-        (
             {"metric": "roi"},
             "metric",
             "Select a valid choice. roi is not one of the available choices.",

@@ -67,9 +67,9 @@ TIME_GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 QUESTION_PREFIX = "question:"
 SEGMENT_BY = "segment"
 BY_CHOICES = (*GROUP_COLUMNS, *TIME_GRAINS, SEGMENT_BY, f"{QUESTION_PREFIX}<name>")
-# A cross-tab's two breakdowns: every breakdown but the segment, whose groups overlap (a
-# customer belongs to several segments) and which has no single expression per answer.
-CROSS_CHOICES = (*GROUP_COLUMNS, *TIME_GRAINS, f"{QUESTION_PREFIX}<name>")
+# A cross-tab's two breakdowns: any of the breakdowns (segments overlap: a response counts in
+# every segment its customer belongs to, on either side).
+CROSS_CHOICES = BY_CHOICES
 # The choice types whose answer can name a group.
 GROUPING_TYPES = {"single_choice", "dropdown", "yes_no"}
 
@@ -158,15 +158,6 @@ def check_crosstab(row_by: str | None, column_by: str) -> tuple[str, str]:
         raise _invalid("cross", "needs by as well (by gives the rows, cross the columns)")
     errors: list[FieldError] = []
     for name, value in (("by", row_by), ("cross", column_by)):
-        if value == SEGMENT_BY:
-            errors.append(
-                FieldError(
-                    name,
-                    "segment cannot be a side of a cross-tab (a customer can be in several "
-                    "segments); filter by one segment instead",
-                )
-            )
-            continue
         try:
             check_by(value)
         except InvalidInput:
@@ -391,30 +382,63 @@ def compute_metric_by(
     ]
 
 
-def _metric_by_segment(metric: str, filters: MetricFilters, store_ids) -> list[GroupResult]:
-    """The metric for the members of each segment (a response counts in every segment its
-    customer belongs to now), as one UNION ALL query of a grouped count per segment."""
-    segments = list(list_segments())
+def _segment_counts(
+    metric: str,
+    filters: MetricFilters,
+    others: tuple[str, ...],
+    store_ids: Iterable[int] | None,
+    field_names: tuple[str, ...],
+    segments: list | None = None,
+) -> tuple[Counts, Labels]:
+    """Counts for the members of each segment (a response counts in every segment its customer
+    belongs to now), keyed by the segment's id and then by the ``others`` breakdowns, as one
+    UNION ALL query of a grouped count per segment."""
+    segments = list(list_segments()) if segments is None else segments
+    labels: Labels = {SEGMENT_BY: {}, **{by: {} for by in others}}
     if not segments:
-        return []
+        return {}, labels
     answers = _answers(metric, filters, store_ids)
+    keys: dict[str, Any] = {}
+    label_columns: list[str] = []
+    for index, (by, field_name) in enumerate(zip(others, field_names, strict=True)):
+        expression, columns = _group_expression(by, filters, field_name)
+        keys[f"key_{index}"] = expression
+        label_columns.extend(column for column in columns if column not in label_columns)
     parts = [
         answers.filter(response__customer__in=segment_members(segment).order_by().values("pk"))
-        .annotate(group_key=Value(segment.pk))
-        .values("group_key", "number")
+        .annotate(segment_key=Value(segment.pk), **keys)
+        .values("segment_key", *keys, *label_columns, "number")
         .annotate(count=Count("id"))
         .order_by()
         for segment in segments
     ]
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    counts: dict[int, dict[float, int]] = defaultdict(dict)
+    names = {segment.pk: segment.name for segment in segments}
+    counts: Counts = defaultdict(dict)
     for row in rows:
-        cell = counts[row["group_key"]]
+        other_keys = tuple(_group_key_text(row[f"key_{index}"]) for index in range(len(others)))
+        key = (str(row["segment_key"]), *other_keys)
+        cell = counts[key]
         cell[row["number"]] = cell.get(row["number"], 0) + row["count"]
+        labels[SEGMENT_BY].setdefault(key[0], names[row["segment_key"]])
+        for index, by in enumerate(others):
+            _column, label_zh, label_en = GROUP_COLUMNS.get(by, (None, None, None))
+            labels[by].setdefault(
+                other_keys[index], _label(row, other_keys[index], label_zh, label_en)
+            )
+    return dict(counts), labels
+
+
+def _metric_by_segment(metric: str, filters: MetricFilters, store_ids) -> list[GroupResult]:
+    """The metric for the members of each segment, in the order of the segments."""
+    segments = list(list_segments())
+    counts, _labels = _segment_counts(metric, filters, (), store_ids, (), segments)
     return [
-        GroupResult(str(segment.pk), segment.name, metric_from_counts(metric, counts[segment.pk]))
+        GroupResult(
+            str(segment.pk), segment.name, metric_from_counts(metric, counts[(str(segment.pk),)])
+        )
         for segment in segments
-        if segment.pk in counts
+        if (str(segment.pk),) in counts
     ]
 
 
@@ -439,13 +463,19 @@ def compute_crosstab(
     """The metric for every pair of two breakdowns (see CROSS_CHOICES; a problem with the rows
     is reported under ``by``, with the columns under ``cross``), in one query."""
     check_crosstab(row_by, column_by)
-    counts, labels = grouped_counts(
-        metric,
-        filters,
-        (row_by, column_by),
-        store_ids=store_ids,
-        field_names=("by", "cross"),
-    )
+    if SEGMENT_BY in (row_by, column_by):
+        other, field_name = (column_by, "cross") if row_by == SEGMENT_BY else (row_by, "by")
+        counts, labels = _segment_counts(metric, filters, (other,), store_ids, (field_name,))
+        if column_by == SEGMENT_BY:
+            counts = {(key[1], key[0]): cell for key, cell in counts.items()}
+    else:
+        counts, labels = grouped_counts(
+            metric,
+            filters,
+            (row_by, column_by),
+            store_ids=store_ids,
+            field_names=("by", "cross"),
+        )
     table = CrossTab(row_by=row_by, column_by=column_by, metric=metric)
     table.rows = sorted(labels[row_by].items())
     table.columns = sorted(labels[column_by].items())
