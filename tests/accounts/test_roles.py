@@ -37,9 +37,10 @@ def test_segments_are_built_by_admin_cx_manager_and_analyst_and_seen_by_all(db):
         }, role
 
 
-def test_agent_may_update_a_customer_and_their_consent_only(db):
+def test_agent_may_update_a_customer_their_consent_and_feedback_only(db):
     changes = {name for name in _codenames("agent") if not name.startswith("view_")}
-    assert changes == {"change_customer", "change_consent"}
+    # A feedback item's analysis is corrected by the agents who read the inbox.
+    assert changes == {"change_customer", "change_consent", "change_feedbackitem"}
 
 
 def test_cx_manager_may_place_touchpoints_on_the_journey(db):
