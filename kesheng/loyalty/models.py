@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kesheng.core.models import LocalizedNameMixin, TimestampedModel
 from kesheng.customers.models import Customer
@@ -155,7 +156,7 @@ class PointsAccount(models.Model):
         Customer, on_delete=models.CASCADE, related_name="points_account"
     )
     balance = models.BigIntegerField(_("balance"), default=0)
-    pending = models.BigIntegerField(_("pending"), default=0)
+    pending = models.BigIntegerField(pgettext_lazy("points", "pending"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -219,7 +220,7 @@ class PointsLot(models.Model):
     )
     points = models.BigIntegerField(_("points"))
     remaining = models.BigIntegerField(_("remaining"))
-    is_pending = models.BooleanField(_("pending"))
+    is_pending = models.BooleanField(pgettext_lazy("points", "pending"))
     available_at = models.DateTimeField(_("spendable from"))
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     order_id = models.CharField(_("order id"), max_length=100, blank=True)
