@@ -303,6 +303,17 @@ def test_an_expired_personal_link_is_410(browser, survey, customer, make_invitat
     assert Response.objects.count() == 0
 
 
+@pytest.mark.parametrize("status", ["skipped_fatigue", "skipped_consent"])
+def test_a_link_held_back_by_the_rules_opens_nothing(
+    browser, survey, customer, make_invitation, status
+):
+    invitation = make_invitation(survey, customer)
+    Invitation.objects.filter(pk=invitation.pk).update(status=status)
+    page = browser.get(f"/r/{invitation.token}/")
+    assert page.status_code == 404
+    assert Response.objects.count() == 0
+
+
 def test_an_anonymous_survey_stores_no_customer_even_through_a_personal_link(
     browser, make_survey, customer, make_invitation
 ):

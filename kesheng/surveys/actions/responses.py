@@ -120,8 +120,15 @@ def check_survey_not_capped(survey: Survey) -> None:
         )
 
 
+# Invitations whose link was never handed out: the fatigue or consent rule held them back.
+NEVER_SENT = (InvitationStatus.SKIPPED_CONSENT, InvitationStatus.SKIPPED_FATIGUE)
+
+
 def check_invitation_usable(invitation: Invitation, *, now: datetime | None = None) -> None:
     now = now or timezone.now()
+    if invitation.status in NEVER_SENT:
+        # Its token was never given to anyone: should it leak, it opens nothing.
+        raise InvitationUnusable(_("this link was never sent"), reason="not_open")
     if invitation.completed_at is not None or invitation.status == InvitationStatus.COMPLETED:
         raise InvitationUnusable(_("this link has already been used"), reason="used")
     if invitation.status == InvitationStatus.EXPIRED or (
