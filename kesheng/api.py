@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kesheng.analytics.api import router as analytics_router
+from kesheng.cases.api import router as cases_router
 from kesheng.commerce.api import router as commerce_router
 from kesheng.core.api import StrictJsonParser
 from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -39,6 +40,7 @@ api.add_router("", surveys_router)
 api.add_router("", analytics_router)
 api.add_router("", loyalty_router)
 api.add_router("", feedback_router)
+api.add_router("", cases_router)
 
 
 def _field_path(location: tuple) -> str:

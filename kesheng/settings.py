@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "kesheng.surveys",
     "kesheng.loyalty",
     "kesheng.feedback",
+    "kesheng.cases",
     "kesheng.analytics",
     "kesheng.reports",
     "kesheng.demo",
@@ -308,6 +309,11 @@ KESHENG_SMS_FILE_DIR = VAR_DIR / "sms"
 KESHENG_CONSENT_IMPLIED_PURPOSES = env_list("KESHENG_CONSENT_IMPLIED_PURPOSES", ["service"])
 # No customer is invited to a survey more than once in this many days, across all surveys.
 KESHENG_SURVEY_FATIGUE_DAYS = env_int("KESHENG_SURVEY_FATIGUE_DAYS", 30)
+# Rules that open cases by themselves (docs/cases.md).
+KESHENG_CASE_NPS_MAX = env_int("KESHENG_CASE_NPS_MAX", 6)
+KESHENG_CASE_CSAT_MAX = env_int("KESHENG_CASE_CSAT_MAX", 2)
+KESHENG_CASE_REVIEW_RATING_MAX = env_int("KESHENG_CASE_REVIEW_RATING_MAX", 2)
+KESHENG_CASE_FEEDBACK_MAX_AGE_DAYS = env_int("KESHENG_CASE_FEEDBACK_MAX_AGE_DAYS", 14)
 
 CELERY_BEAT_SCHEDULE["send-queued-messages"] = {
     "task": "kesheng.messaging.send_queued_messages",
@@ -353,6 +359,11 @@ CELERY_BEAT_SCHEDULE["loyalty-release-pending-points"] = {
 CELERY_BEAT_SCHEDULE["loyalty-expire-points"] = {
     "task": "kesheng.loyalty.expire_points",
     "schedule": 3600.0,
+}
+# Case deadlines (docs/cases.md): breaches are marked, and case.breached emitted, within minutes.
+CELERY_BEAT_SCHEDULE["cases-check-sla"] = {
+    "task": "kesheng.cases.check_sla",
+    "schedule": 300.0,
 }
 # Monthly report emails (docs/reports.md): checked hourly, each month sent once per schedule.
 CELERY_BEAT_SCHEDULE["scheduled-reports"] = {

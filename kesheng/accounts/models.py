@@ -31,6 +31,8 @@ class Scope(models.TextChoices):
     LOYALTY_WRITE = "loyalty:write", _("write loyalty points and redemptions")
     FEEDBACK_READ = "feedback:read", _("read feedback")
     FEEDBACK_WRITE = "feedback:write", _("write feedback (reviews, mentions, calls, emails)")
+    CASES_READ = "cases:read", _("read cases")
+    CASES_WRITE = "cases:write", _("open, reply to and resolve cases")
 
 
 class ApiKey(models.Model):

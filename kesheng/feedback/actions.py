@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from kesheng.commerce.models import Product, Store
 from kesheng.core.errors import FieldError, InvalidInput
+from kesheng.core.events import emit
 from kesheng.core.ingest import IngestResult, Prepared, Rejection, chunked
 from kesheng.core.parsing import parse_datetime
 from kesheng.customers.identity import normalize_email, normalize_phone
@@ -364,6 +365,10 @@ def write_feedback(prepared: Prepared[FeedbackInput]) -> FeedbackWriteResult:
         result.accepted = len(result.created_ids)
         result.duplicates += len(new) - result.accepted
         schedule_analysis(result.created_ids)
+        # Cases (complaints, low-rated reviews) subscribe; one event per chunk keeps a large
+        # import from writing one outbox row per item.
+        for chunk in chunked(result.created_ids, 1000):
+            emit("feedback.created", {"item_ids": list(chunk)})
     return result
 
 
@@ -384,8 +389,8 @@ def _ids_of(keys: list[tuple[str, str]]) -> list[int]:
 
 def record_feedback(*, items: list[Any]) -> FeedbackWriteResult:
     """Store a batch of feedback from the API: the valid items are stored even when others are
-    rejected; each new item is analysed after commit. Emits nothing yet (cases and alerts will
-    subscribe to ``feedback.created`` when they are built)."""
+    rejected; each new item is analysed after commit. Emits ``feedback.created`` with the new
+    items' ids."""
     return write_feedback(prepare_feedback(items))
 
 

@@ -1,0 +1,33 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "kesheng.cases"
+    label = "cases"
+    verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from kesheng.cases import actions
+        from kesheng.cases.queries import get_cases_panel
+        from kesheng.core.events import subscribe
+        from kesheng.customers.contributions import (
+            ProfilePanel,
+            register_merge_handler,
+            register_profile_panel,
+        )
+
+        # The closed loop's rules: detractors and low scores, negative reviews, complaints.
+        subscribe("response.completed", actions.open_cases_for_response)
+        subscribe("feedback.created", actions.open_cases_for_feedback)
+        register_merge_handler("cases.Case", actions.merge_cases)
+        # High on the 360 page: an agent on the phone must see an open complaint first.
+        register_profile_panel(
+            "cases",
+            ProfilePanel(
+                title=_("Cases"),
+                template_name="cases/customer_cases_panel.html",
+                context=get_cases_panel,
+                order=3,
+            ),
+        )

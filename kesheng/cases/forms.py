@@ -1,0 +1,118 @@
+"""The case queue's filters and the case page's action forms."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from kesheng.cases.models import CaseCategory, CaseStatus, Urgency
+from kesheng.cases.queries import OPEN, CaseFilters
+from kesheng.commerce.models import Store
+
+
+def _staff():
+    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+
+
+def _stores(store_ids):
+    stores = Store.objects.order_by("code")
+    if store_ids is not None:
+        stores = stores.filter(pk__in=sorted(store_ids))
+    return stores
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class CaseFilterForm(forms.Form):
+    """Filters of the case queue; the store choices are the stores the person may see."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), (OPEN, _("Open")), *CaseStatus.choices],
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), required=False, choices=[("", _("Any urgency")), *Urgency.choices]
+    )
+    store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("All stores"),
+        to_field_name="code",
+    )
+    assignee = StaffChoiceField(
+        label=_("Assignee"), queryset=_staff(), required=False, empty_label=_("Anyone")
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args, store_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = _stores(store_ids)  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = _staff()  # type: ignore[attr-defined]
+
+    def filters(self) -> CaseFilters:
+        """The valid filters; unbound, the open cases."""
+        if not self.is_bound:
+            return CaseFilters(status=OPEN)
+        if not self.is_valid():
+            return CaseFilters()
+        data = self.cleaned_data
+        return CaseFilters(
+            status=data["status"],
+            urgency=data["urgency"],
+            store_id=data["store"].pk if data["store"] else None,
+            assignee_id=data["assignee"].pk if data["assignee"] else None,
+            is_overdue=data["overdue"],
+        )
+
+
+class NewCaseForm(forms.Form):
+    customer_id = forms.CharField(label=_("Customer id"), required=False, max_length=64)
+    category = forms.ChoiceField(label=_("Category"), choices=CaseCategory.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.P3)
+    store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("No store"),
+        to_field_name="code",
+    )
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, store_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = _stores(store_ids)  # type: ignore[attr-defined]
+        if store_ids is not None:
+            # A store manager opens cases for their own stores only.
+            self.fields["store"].required = True
+
+
+class AssignForm(forms.Form):
+    assignee = StaffChoiceField(
+        label=_("Assignee"), queryset=_staff(), required=False, empty_label=_("Nobody")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _staff()  # type: ignore[attr-defined]
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=CaseStatus.choices)
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UrgencyForm(forms.Form):
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
+    is_reply = forms.BooleanField(
+        label=_("This is a reply to the customer (not an internal note)"), required=False
+    )

@@ -1,0 +1,109 @@
+"""Reads of cases, limited to the stores the caller may see (a store manager: their stores'
+cases only; cases without a store belong to no store manager)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from kesheng.cases.models import OPEN_STATUSES, Case, CaseStatus
+from kesheng.core.errors import NotFound
+
+OPEN = "open"  # the status filter for every open status at once
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str = ""  # a CaseStatus value, "open", or "" for all
+    urgency: str = ""
+    store_id: int | None = None
+    assignee_id: int | None = None
+    is_overdue: bool = False
+    customer_pk: int | None = None
+
+
+def visible_cases(store_ids: frozenset[int] | None) -> QuerySet[Case]:
+    cases = Case.objects.all()
+    if store_ids is not None:
+        cases = cases.filter(store_id__in=sorted(store_ids))
+    return cases
+
+
+def overdue_filter(now: datetime) -> Q:
+    """Open cases past a deadline not met yet (the resolution clock is paused while waiting
+    on the customer)."""
+    first = Q(first_responded_at__isnull=True, first_response_due__lt=now)
+    resolution = Q(resolution_due__lt=now) & ~Q(status=CaseStatus.WAITING_ON_CUSTOMER)
+    return Q(status__in=OPEN_STATUSES) & (first | resolution)
+
+
+def list_cases(
+    filters: CaseFilters, *, store_ids: frozenset[int] | None, now: datetime | None = None
+) -> QuerySet[Case]:
+    """Cases matching the filters, most urgent first, then the soonest resolution deadline;
+    customer, store and assignee joined (one query per page)."""
+    cases = visible_cases(store_ids).select_related("customer", "store", "assignee")
+    if filters.status == OPEN:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.urgency:
+        cases = cases.filter(urgency=filters.urgency)
+    if filters.store_id is not None:
+        cases = cases.filter(store_id=filters.store_id)
+    if filters.assignee_id is not None:
+        cases = cases.filter(assignee_id=filters.assignee_id)
+    if filters.customer_pk is not None:
+        cases = cases.filter(customer_id=filters.customer_pk)
+    if filters.is_overdue:
+        cases = cases.filter(overdue_filter(now or timezone.now()))
+    return cases.order_by("urgency", "resolution_due", "id")
+
+
+def get_case(case_id: int, *, store_ids: frozenset[int] | None) -> Case:
+    """One case with its history (who did what), or NotFound if it does not exist or is not
+    one of the caller's stores'."""
+    case = (
+        visible_cases(store_ids)
+        .select_related(
+            "customer", "store", "assignee", "opened_by", "feedback_item", "response", "sla_policy"
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def list_case_history(case: Case) -> list:
+    return list(case.events.select_related("actor").order_by("created_at", "id"))
+
+
+def list_cases_after(
+    *, after_id: int | None, limit: int, status: str = "", customer_pk: int | None = None
+) -> list[Case]:
+    """A page for the API, oldest first after a cursor (the last id seen)."""
+    cases = Case.objects.select_related("customer", "store", "assignee").order_by("id")
+    if after_id is not None:
+        cases = cases.filter(pk__gt=after_id)
+    if status == OPEN:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif status:
+        cases = cases.filter(status=status)
+    if customer_pk is not None:
+        cases = cases.filter(customer_id=customer_pk)
+    return list(cases[:limit])
+
+
+def get_cases_panel(customer_pk: int) -> dict:
+    """The cases panel of the customer-360 page: open cases first, then the last few closed."""
+    cases = Case.objects.select_related("store", "assignee").filter(customer_id=customer_pk)
+    return {
+        "open": list(cases.filter(status__in=OPEN_STATUSES).order_by("urgency", "opened_at")),
+        "recent": list(cases.exclude(status__in=OPEN_STATUSES).order_by("-opened_at", "-id")[:5]),
+        "now": timezone.now(),
+    }

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from kesheng.cases import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.new_case, name="new"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/assign/", views.assign, name="assign"),
+    path("<int:case_id>/status/", views.change_status, name="status"),
+    path("<int:case_id>/urgency/", views.change_urgency, name="urgency"),
+    path("<int:case_id>/note/", views.add_note, name="note"),
+]
