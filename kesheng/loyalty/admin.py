@@ -5,10 +5,12 @@ from django.contrib import admin
 
 from kesheng.core.admin import ReadOnlyAdmin
 from kesheng.loyalty.models import (
+    Coupon,
     Membership,
     PointsAccount,
     PointsLot,
     PointsTransaction,
+    Reward,
     Tier,
     TierChange,
 )
@@ -66,3 +68,42 @@ class PointsLotAdmin(ReadOnlyAdmin):
     list_filter = ["is_pending"]
     list_select_related = ["customer"]
     search_fields = ["customer__customer_id", "order_id"]
+
+
+# Rewards come from the programme file and coupons from redemptions and burns (their actions
+# keep stock and the ledger exact): read-only here.
+@admin.register(Reward)
+class RewardAdmin(ReadOnlyAdmin):
+    list_display = [
+        "code",
+        "name_zh",
+        "name_en",
+        "kind",
+        "points",
+        "cash",
+        "stock",
+        "redeemed",
+        "per_member_limit",
+        "is_active",
+        "starts_at",
+        "ends_at",
+    ]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name_zh", "name_en"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(ReadOnlyAdmin):
+    list_display = [
+        "code",
+        "reward",
+        "customer",
+        "state",
+        "issued_at",
+        "valid_until",
+        "burned_at",
+        "burned_order_id",
+    ]
+    list_filter = ["state", "reward"]
+    list_select_related = ["reward", "customer"]
+    search_fields = ["code", "customer__customer_id", "burned_order_id"]

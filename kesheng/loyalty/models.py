@@ -278,3 +278,153 @@ class PointsMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transaction_id} -> {self.lot_id}: {self.points:+d}"
+
+
+# --- rewards and coupons (docs/loyalty.md, "Rewards and coupons") ------------------------------
+
+
+class RewardKind(models.TextChoices):
+    COUPON_AMOUNT = "coupon_amount", _("coupon: an amount off")
+    COUPON_PERCENT = "coupon_percent", _("coupon: a percentage off")
+    GIFT = "gift", _("gift")
+    POINTS_AS_CASH = "points_as_cash", _("points as cash")
+
+
+class Reward(LocalizedNameMixin, TimestampedModel):
+    """One entry of the rewards catalogue, loaded from the programme file (never deleted once
+    loaded: coupons point at it; a reward left out of the file is made inactive).
+
+    ``points`` is its price in points (``cash`` more in CNY for points + cash). A coupon gives
+    ``amount`` CNY off or ``percent`` % off an order of at least ``minimum_spend``, for
+    ``valid_days`` after it is issued. ``stock`` is how many can ever be redeemed (None:
+    unlimited) and ``redeemed`` how many were: raised by one with F() on a row that still has
+    stock, so concurrent redemptions never give out more than the stock. Points as cash
+    (积分抵现) spend ``points_per_cny`` points per CNY off an order, up to ``max_share`` of it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=RewardKind.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    points = models.PositiveIntegerField(_("points"), default=0)
+    cash = models.DecimalField(
+        _("cash part (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    amount = models.DecimalField(
+        _("amount off (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    percent = models.DecimalField(
+        _("percentage off"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    minimum_spend = models.DecimalField(
+        _("minimum spend (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    valid_days = models.PositiveIntegerField(_("valid for (days)"), default=30)
+    per_member_limit = models.PositiveIntegerField(_("limit per member"), null=True, blank=True)
+    stock = models.PositiveIntegerField(_("stock"), null=True, blank=True)
+    redeemed = models.PositiveIntegerField(_("redeemed"), default=0)
+    points_per_cny = models.PositiveIntegerField(_("points per CNY"), null=True, blank=True)
+    max_share = models.DecimalField(
+        _("largest share of an order"), max_digits=3, decimal_places=2, null=True, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    starts_at = models.DateTimeField(_("from"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+        ordering = ["-is_active", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stock__isnull=True) | models.Q(redeemed__lte=models.F("stock")),
+                name="loyalty_reward_redeemed_within_stock",
+            )
+        ]
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.stock is None else max(self.stock - self.redeemed, 0)
+
+
+class CouponState(models.TextChoices):
+    ISSUED = "issued", _("issued")
+    BURNED = "burned", _("used")
+    EXPIRED = "expired", pgettext_lazy("coupon", "expired")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Coupon(models.Model):
+    """What a member got for a reward: a code a POS validates and burns once. What it gives
+    (kind, amount, percentage, minimum spend, cash due) is copied from the reward when it is
+    issued, so a later programme file does not change a coupon already in a member's hands.
+    Points as cash is burned as it is issued (at the till, for the order).
+    ``burn_request_no`` (unique) makes the burn idempotent: the same request again answers
+    the first result."""
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="coupons")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="coupons")
+    redemption = models.OneToOneField(
+        PointsTransaction, on_delete=models.PROTECT, related_name="coupon"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RewardKind.choices)
+    amount = models.DecimalField(
+        _("amount off (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    percent = models.DecimalField(
+        _("percentage off"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    minimum_spend = models.DecimalField(
+        _("minimum spend (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    cash = models.DecimalField(
+        _("cash part (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=CouponState.choices, default=CouponState.ISSUED
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    valid_until = models.DateTimeField(_("valid until"))
+    burned_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    burn_request_no = models.CharField(
+        _("use request number"), max_length=120, null=True, blank=True, unique=True
+    )
+    burned_order_id = models.CharField(_("used on order"), max_length=100, blank=True)
+    burned_order_amount = models.DecimalField(
+        _("order amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    burned_by = models.CharField(_("used by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        ordering = ["-issued_at", "-pk"]
+        indexes = [
+            models.Index(fields=["customer", "-issued_at"], name="loyalty_coupon_customer_idx"),
+            models.Index(fields=["reward", "customer"], name="loyalty_coupon_reward_idx"),
+            models.Index(
+                fields=["valid_until"],
+                condition=models.Q(state="issued"),
+                name="loyalty_coupon_open_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state="burned") | models.Q(burned_at__isnull=False),
+                name="loyalty_coupon_burned_has_time",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def state_at(self, now) -> str:
+        """The state as of ``now``: an issued coupon past its date is expired even before
+        the hourly job has written it."""
+        if self.state == CouponState.ISSUED and self.valid_until <= now:
+            return CouponState.EXPIRED
+        return self.state
+
+    def state_now_label(self) -> str:
+        from django.utils import timezone
+
+        return CouponState(self.state_at(timezone.now())).label

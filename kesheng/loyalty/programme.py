@@ -54,6 +54,43 @@ EARN_RULE_KEYS = (
     "cap",
 )
 DEFAULT_RETURN_WINDOW_DAYS = 7
+REWARD_KINDS = ("coupon_amount", "coupon_percent", "gift", "points_as_cash")
+REWARD_KEYS = (
+    "code",
+    "name",
+    "kind",
+    "points",
+    "cash",
+    "amount",
+    "percent",
+    "minimum_spend",
+    "valid_days",
+    "per_member_limit",
+    "stock",
+    "points_per_cny",
+    "max_share",
+    "active",
+    "starts",
+    "ends",
+)
+# Keys that only make sense for some kinds: any other kind refuses them by name.
+REWARD_KEYS_OF_KIND = {
+    "amount": ("coupon_amount",),
+    "percent": ("coupon_percent",),
+    "points_per_cny": ("points_as_cash",),
+    "max_share": ("points_as_cash",),
+    "points": ("coupon_amount", "coupon_percent", "gift"),
+    "cash": ("coupon_amount", "coupon_percent", "gift"),
+    "valid_days": ("coupon_amount", "coupon_percent", "gift"),
+    "stock": ("coupon_amount", "coupon_percent", "gift"),
+}
+MAX_REWARD_POINTS = 1_000_000_000
+MAX_REWARD_CASH = Decimal("1000000")
+MAX_VALID_DAYS = 3660
+MAX_PER_MEMBER = 1_000_000
+MAX_STOCK = 1_000_000_000
+MAX_POINTS_PER_CNY_AS_CASH = 100_000
+DEFAULT_VALID_DAYS = 30
 
 
 def _code_rule() -> str:
@@ -450,6 +487,8 @@ def _check_later_keys(check: _Checker, document: dict) -> dict:
             stored[key] = items
     if stored.get("earn_rules"):
         stored["earn_rules"] = _check_earn_rules(check, stored["earn_rules"])
+    if stored.get("rewards"):
+        stored["rewards"] = _check_rewards(check, stored["rewards"])
     if "value_per_point" in document:
         value = check.number(
             document["value_per_point"],
@@ -595,3 +634,105 @@ def _iso_date(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(value)
+
+
+def _check_rewards(check: _Checker, rewards: list[dict]) -> list[dict]:
+    """Each reward of the catalogue (docs/loyalty.md, "Rewards and coupons"): a kind, its
+    names, its price in points (and cash), what it gives and its limits, in stored form."""
+    return [
+        _check_reward(check, reward, f"rewards[{index}]") for index, reward in enumerate(rewards)
+    ]
+
+
+def _check_reward(check: _Checker, reward: dict, path: str) -> dict:
+    check.unknown_keys(reward, REWARD_KEYS, path)
+    out: dict = {"code": reward["code"]}
+    names = _check_names(check, reward.get("name"), f"{path}.name")
+    if names is not None:
+        out["name"] = {"zh-Hans": names[0], "en": names[1]}
+    kind = reward.get("kind")
+    if kind not in REWARD_KINDS:
+        check.problem(
+            f"{path}.kind", _("must be one of %(choices)s") % {"choices": ", ".join(REWARD_KINDS)}
+        )
+        return out
+    out["kind"] = kind
+    for key, kinds in REWARD_KEYS_OF_KIND.items():
+        if key in reward and kind not in kinds:
+            check.problem(
+                f"{path}.{key}",
+                _("not used by a reward of kind %(kind)s") % {"kind": kind},
+            )
+
+    def money(key: str, default: Any, *, minimum: Decimal = Decimal("0")) -> str | None:
+        value = check.number(
+            reward.get(key, default), f"{path}.{key}", minimum=minimum, maximum=MAX_REWARD_CASH
+        )
+        return None if value is None else str(value.quantize(Decimal("0.01")))
+
+    def whole(key: str, *, minimum: int, maximum: int, default: Any = None) -> int | None:
+        if key not in reward and default is None:
+            return None
+        return check.whole(
+            reward.get(key, default), f"{path}.{key}", minimum=minimum, maximum=maximum
+        )
+
+    if kind == "points_as_cash":
+        if "points_per_cny" not in reward:
+            check.problem(f"{path}.points_per_cny", _("is required"))
+        out["points_per_cny"] = whole(
+            "points_per_cny", minimum=1, maximum=MAX_POINTS_PER_CNY_AS_CASH
+        )
+        share = check.number(
+            reward.get("max_share", 1),
+            f"{path}.max_share",
+            minimum=Decimal("0.01"),
+            maximum=Decimal("1"),
+        )
+        out["max_share"] = None if share is None else str(share)
+    else:
+        if "points" not in reward:
+            check.problem(f"{path}.points", _("is required"))
+        out["points"] = whole("points", minimum=1, maximum=MAX_REWARD_POINTS)
+        out["cash"] = money("cash", 0)
+        out["valid_days"] = whole(
+            "valid_days", minimum=1, maximum=MAX_VALID_DAYS, default=DEFAULT_VALID_DAYS
+        )
+        out["stock"] = whole("stock", minimum=0, maximum=MAX_STOCK)
+    if kind == "coupon_amount":
+        if "amount" not in reward:
+            check.problem(f"{path}.amount", _("is required"))
+        else:
+            out["amount"] = money("amount", None, minimum=Decimal("0.01"))
+    if kind == "coupon_percent":
+        if "percent" not in reward:
+            check.problem(f"{path}.percent", _("is required"))
+        else:
+            percent = check.number(
+                reward["percent"], f"{path}.percent", minimum=Decimal("1"), maximum=Decimal("99")
+            )
+            out["percent"] = None if percent is None else str(percent)
+    out["minimum_spend"] = money("minimum_spend", 0)
+    out["per_member_limit"] = whole("per_member_limit", minimum=1, maximum=MAX_PER_MEMBER)
+    active = check.flag(reward.get("active", True), f"{path}.active")
+    out["active"] = True if active is None else active
+    for key in ("starts", "ends"):
+        if key in reward:
+            try:
+                out[key] = date.fromisoformat(reward[key]).isoformat()
+            except (TypeError, ValueError):
+                check.problem(f"{path}.{key}", _("must be a date as YYYY-MM-DD"))
+    if out.get("starts") and out.get("ends") and out["ends"] < out["starts"]:
+        check.problem(f"{path}.ends", _("must not be before starts"))
+    if (
+        kind == "coupon_amount"
+        and out.get("amount")
+        and Decimal(out["minimum_spend"] or 0) > 0
+        and Decimal(out["amount"]) > Decimal(out["minimum_spend"])
+    ):
+        check.problem(
+            f"{path}.amount",
+            _("must not be more than minimum_spend (%(minimum)s)")
+            % {"minimum": out["minimum_spend"]},
+        )
+    return out

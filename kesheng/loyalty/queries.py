@@ -6,15 +6,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kesheng.commerce.queries import sum_kept_orders_by_customer
+from kesheng.core.errors import NotFound
 from kesheng.customers.models import Customer
 from kesheng.customers.queries import get_customer
 from kesheng.loyalty import tiers as maths
 from kesheng.loyalty.models import (
+    Coupon,
+    CouponState,
     Membership,
     PointsAccount,
     PointsLot,
@@ -22,6 +26,7 @@ from kesheng.loyalty.models import (
     PointsTransaction,
     Programme,
     Qualification,
+    Reward,
     Tier,
     TierChange,
 )
@@ -167,6 +172,7 @@ def get_loyalty_panel(customer_pk: int) -> dict:
         "points": get_member_points(customer_pk),
         "transactions": list_points_transactions(customer_pk, limit=5),
         "changes": list_tier_changes(customer_pk, limit=5) if member.programme else [],
+        "coupons": list_member_coupons(customer_pk, limit=10),
         "currency": settings.KESHENG_DEFAULT_CURRENCY,
     }
 
@@ -324,4 +330,169 @@ def get_points_liability(*, now: datetime | None = None) -> dict:
             }
             for month, points in months
         ],
+    }
+
+
+# --- rewards and coupons -----------------------------------------------------------------------
+
+
+def list_rewards(*, include_inactive: bool = False) -> list[Reward]:
+    """The catalogue in the programme file's order (active first): one query."""
+    rewards = Reward.objects.all() if include_inactive else Reward.objects.filter(is_active=True)
+    return list(rewards.order_by("-is_active", "position", "pk"))
+
+
+def reward_as_dict(reward: Reward) -> dict:
+    def text(value):
+        return None if value is None else str(value)
+
+    return {
+        "id": reward.pk,
+        "code": reward.code,
+        "name": reward.name,
+        "name_zh": reward.name_zh,
+        "name_en": reward.name_en,
+        "kind": reward.kind,
+        "points": reward.points,
+        "cash": str(reward.cash),
+        "amount": text(reward.amount),
+        "percent": text(reward.percent),
+        "minimum_spend": str(reward.minimum_spend),
+        "valid_days": reward.valid_days,
+        "per_member_limit": reward.per_member_limit,
+        "stock": reward.stock,
+        "remaining": reward.remaining,
+        "redeemed": reward.redeemed,
+        "points_per_cny": reward.points_per_cny,
+        "max_share": text(reward.max_share),
+        "active": reward.is_active,
+        "starts_at": reward.starts_at,
+        "ends_at": reward.ends_at,
+    }
+
+
+@dataclass(frozen=True)
+class RewardRow:
+    """A reward on the staff page with its coupons by state."""
+
+    reward: Reward
+    issued: int
+    burned: int
+    expired: int
+
+
+def list_rewards_with_usage(*, now: datetime | None = None) -> list[RewardRow]:
+    """Every reward (inactive ones last) and how many of its coupons are open, used and
+    expired (an issued coupon past its date counts as expired): two queries."""
+    now = now or timezone.now()
+    rewards = list_rewards(include_inactive=True)
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        Coupon.objects.order_by()
+        .values("reward_id")
+        .annotate(
+            issued=Count("pk", filter=Q(state=CouponState.ISSUED, valid_until__gt=now)),
+            burned=Count("pk", filter=Q(state=CouponState.BURNED)),
+            expired=Count(
+                "pk",
+                filter=Q(state=CouponState.EXPIRED)
+                | Q(state=CouponState.ISSUED, valid_until__lte=now),
+            ),
+        )
+    )
+    for row in rows:
+        counts[row["reward_id"]] = row
+    return [
+        RewardRow(
+            reward=reward,
+            issued=counts.get(reward.pk, {}).get("issued", 0),
+            burned=counts.get(reward.pk, {}).get("burned", 0),
+            expired=counts.get(reward.pk, {}).get("expired", 0),
+        )
+        for reward in rewards
+    ]
+
+
+def list_member_coupons(customer_pk: int, *, limit: int = 20) -> list[Coupon]:
+    """A member's coupons, newest first, with their rewards: one query."""
+    return list(
+        Coupon.objects.filter(customer_id=customer_pk)
+        .select_related("reward")
+        .order_by("-issued_at", "-pk")[:limit]
+    )
+
+
+def get_coupon(code: str) -> Coupon:
+    """A coupon by its code (case and spaces forgiven, as a cashier types it); NotFound."""
+    cleaned = "".join(str(code).split()).upper()[:32]
+    coupon = Coupon.objects.select_related("reward", "customer").filter(code=cleaned).first()
+    if coupon is None:
+        raise NotFound(_("no coupon %(code)s") % {"code": cleaned}, field="code")
+    return coupon
+
+
+def coupon_refusal(
+    coupon: Coupon, order_amount: Decimal | None, *, now: datetime
+) -> tuple[str, str] | None:
+    """Why the coupon cannot be used now on an order of ``order_amount`` (None: unknown
+    yet), as (field, reason); None when it can. A used coupon is the caller's to answer
+    (a replay or a conflict)."""
+    if coupon.state == CouponState.BURNED:
+        return "code", _("coupon %(code)s was already used") % {"code": coupon.code}
+    if coupon.state == CouponState.CANCELLED:
+        return "code", _("coupon %(code)s was cancelled") % {"code": coupon.code}
+    if coupon.state == CouponState.EXPIRED or coupon.valid_until <= now:
+        return "code", _("coupon %(code)s expired at %(when)s") % {
+            "code": coupon.code,
+            "when": coupon.valid_until.isoformat(),
+        }
+    if coupon.minimum_spend > 0:
+        if order_amount is None:
+            return "order_amount", _(
+                "is required: the coupon needs a spend of at least %(minimum)s"
+            ) % {"minimum": coupon.minimum_spend}
+        if order_amount < coupon.minimum_spend:
+            return "order_amount", _(
+                "the order amount %(amount)s is below the minimum spend of %(minimum)s"
+            ) % {"amount": order_amount, "minimum": coupon.minimum_spend}
+    return None
+
+
+def coupon_as_dict(coupon: Coupon, *, now: datetime | None = None) -> dict:
+    """A coupon as the API shows it; an issued coupon past its date shows as expired."""
+    reward = coupon.reward
+    now = now or timezone.now()
+    return {
+        "code": coupon.code,
+        "state": coupon.state_at(now),
+        "reward": {"id": reward.pk, "code": reward.code, "name": reward.name},
+        "customer_id": coupon.customer.customer_id,
+        "kind": coupon.kind,
+        "amount": None if coupon.amount is None else str(coupon.amount),
+        "percent": None if coupon.percent is None else str(coupon.percent),
+        "minimum_spend": str(coupon.minimum_spend),
+        "cash_due": str(coupon.cash),
+        "issued_at": coupon.issued_at,
+        "valid_until": coupon.valid_until,
+        "burned_at": coupon.burned_at,
+        "order_id": coupon.burned_order_id or None,
+        "order_amount": None
+        if coupon.burned_order_amount is None
+        else str(coupon.burned_order_amount),
+    }
+
+
+def check_coupon(code: str, *, order_amount: Decimal | None = None, now=None) -> dict:
+    """``GET /api/v1/loyalty/coupons/{code}``: the coupon, whether it can be used now (on an
+    order of ``order_amount`` if given) and if not, why. NotFound for an unknown code."""
+    now = now or timezone.now()
+    coupon = get_coupon(code)
+    refusal = coupon_refusal(coupon, order_amount, now=now)
+    # Without an amount, a minimum spend is something to check at the till, not a refusal.
+    if refusal is not None and refusal[0] == "order_amount" and order_amount is None:
+        refusal = None
+    return {
+        **coupon_as_dict(coupon, now=now),
+        "usable": refusal is None,
+        "reason": None if refusal is None else refusal[1],
     }

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from kesheng.loyalty.actions.points import expire_points, release_pending_points
+from kesheng.loyalty.actions.rewards import expire_coupons
 from kesheng.loyalty.actions.tiers import review_tiers
 
 
@@ -20,5 +21,6 @@ def release_pending_points_task() -> dict:
 
 @shared_task(name="kesheng.loyalty.expire_points", time_limit=3600, soft_time_limit=3540)
 def expire_points_task() -> dict:
-    """Hourly: points whose expiry passed expire (a yearly clearing is one big run)."""
-    return expire_points().as_dict()
+    """Hourly: points whose expiry passed expire (a yearly clearing is one big run), and
+    so do coupons past their validity."""
+    return {**expire_points().as_dict(), "coupons": expire_coupons()}

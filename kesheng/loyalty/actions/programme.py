@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from kesheng.core.events import emit
+from kesheng.loyalty.actions.rewards import sync_rewards
 from kesheng.loyalty.models import Membership, Programme, Tier
 from kesheng.loyalty.programme import Problem, ProgrammeFileError, ProgrammeSettings
 
@@ -17,6 +18,9 @@ class ConfigureResult:
     tiers_added: int
     tiers_changed: int
     tiers_retired: int
+    rewards_added: int = 0
+    rewards_changed: int = 0
+    rewards_retired: int = 0
 
 
 def configure_programme(
@@ -25,7 +29,8 @@ def configure_programme(
     """Store checked programme settings in one transaction: tiers are matched by code (new
     ones added, known ones updated, those left out of the file retired). A tier that still
     has members cannot be left out: ProgrammeFileError names it and nothing changes. Members
-    keep their tier until the next order or review applies new thresholds. Emits
+    keep their tier until the next order or review applies new thresholds. Rewards are
+    matched by code the same way (``sync_rewards``). Emits
     ``loyalty.programme_configured``."""
     wanted = {tier.code: position for position, tier in enumerate(programme_settings.tiers)}
     with transaction.atomic():
@@ -78,6 +83,7 @@ def configure_programme(
             .exclude(code__in=list(wanted))
             .update(is_active=False)
         )
+        rewards = sync_rewards(programme_settings.stored.get("rewards", []))
         fields = {
             "qualification": programme_settings.qualification,
             "review_period": programme_settings.review_period,
@@ -100,5 +106,11 @@ def configure_programme(
             },
         )
     return ConfigureResult(
-        created=created, tiers_added=added, tiers_changed=changed, tiers_retired=retired
+        created=created,
+        tiers_added=added,
+        tiers_changed=changed,
+        tiers_retired=retired,
+        rewards_added=rewards.added,
+        rewards_changed=rewards.changed,
+        rewards_retired=rewards.retired,
     )
