@@ -1,0 +1,28 @@
+"""Stores, a survey and staff for the case tests, built through the real actions."""
+
+import pytest
+
+from kesheng.commerce.models import Store
+from tests.surveys.results_fixtures import make_sample_survey
+
+
+@pytest.fixture
+def stores(db):
+    return {
+        "sh01": Store.objects.create(code="sh01", name_zh="上海一店", name_en="Shanghai 1"),
+        "bj01": Store.objects.create(code="bj01", name_zh="北京一店", name_en="Beijing 1"),
+    }
+
+
+@pytest.fixture
+def survey(db):
+    return make_sample_survey()
+
+
+@pytest.fixture(autouse=True)
+def english(default_language):
+    """Messages are asserted in English (after the shared fixture set zh-Hans)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
