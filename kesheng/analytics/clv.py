@@ -587,12 +587,8 @@ def _maximise(
     # L-BFGS-B stops with ABNORMAL when the line search cannot improve on a point that is
     # already optimal to machine precision; accept that when the gradient is ~0.
     converged = bool(result.success) or gradient_norm < 1e-5
-    if not np.all(np.isfinite(phi)) or not np.isfinite(result.fun) or not converged:
-        raise FitError(
-            "did_not_converge",
-            "the model's fit did not converge; the data may be too few or too uniform",
-            reason=str(result.message),
-        )
+    # A parameter running off is the more telling reason, and it usually ends the search
+    # abnormally too, so it is named first.
     if np.any(at_bound):
         parameter = names[int(np.argmax(at_bound))]
         raise FitError(
@@ -600,6 +596,12 @@ def _maximise(
             f"the fit's parameter {parameter} ran off to zero or infinity; the data do not "
             "support the model (too little variation between customers)",
             parameter=parameter,
+        )
+    if not np.all(np.isfinite(phi)) or not np.isfinite(result.fun) or not converged:
+        raise FitError(
+            "did_not_converge",
+            "the model's fit did not converge; the data may be too few or too uniform",
+            reason=str(result.message),
         )
     return np.exp(phi), int(result.nit)
 
