@@ -437,6 +437,10 @@ def test_openapi_lists_every_path_and_describes_the_bodies(client, db):
     assert response.status_code == 200
     schema = response.json()
     assert set(schema["paths"]) == {
+        "/api/v1/cases",
+        "/api/v1/cases/{case_id}",
+        "/api/v1/cases/{case_id}/reply",
+        "/api/v1/cases/{case_id}/resolve",
         "/api/v1/customers",
         "/api/v1/customers/{customer_id}",
         "/api/v1/customers/{customer_id}/timeline",
