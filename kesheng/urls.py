@@ -15,6 +15,7 @@ urlpatterns = [
     path("surveys/", include("kesheng.surveys.urls")),
     path("reports/", include("kesheng.reports.urls")),
     path("feedback/", include("kesheng.feedback.urls")),
+    path("loyalty/", include("kesheng.loyalty.urls")),
     path("cases/", include("kesheng.cases.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
     path("", include("kesheng.customers.urls")),

@@ -231,3 +231,60 @@ def test_points_as_cash_through_the_api(member, pos):
         "25.00",
         "burned",
     )
+
+
+# --- staff pages --------------------------------------------------------------------------------
+
+
+def test_the_rewards_page_lists_stock_and_redemptions(member, pos, client):
+    from tests.staff_fixtures import create_staff_user
+
+    pos.post(
+        f"{MEMBERS}/C001/redeem",
+        {"request_no": "R1", "reward_id": "thermos"},
+        content_type="application/json",
+    )
+    client.force_login(create_staff_user(role="store_manager"))
+    response = client.get("/loyalty/rewards/", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    rows = {row.reward.code: row for row in response.context["rows"]}
+    assert (
+        rows["thermos"].reward.remaining,
+        rows["thermos"].reward.redeemed,
+        rows["thermos"].issued,
+    ) == (1, 1, 1)
+    html = response.content.decode()
+    for text in [
+        "Thermos flask",
+        "1 / 2",
+        "1500 points",
+        "10% off",
+        "up to 50% of an order",
+        "unlimited",
+        "inactive",
+    ]:
+        assert text in html, text
+
+
+def test_the_rewards_page_needs_a_login_and_the_permission(db, client):
+    from tests.staff_fixtures import create_user_with_permissions
+
+    assert client.get("/loyalty/rewards/").status_code == 302
+    client.force_login(create_user_with_permissions("nobody"))
+    assert client.get("/loyalty/rewards/").status_code == 403
+
+
+def test_the_customer_360_panel_lists_the_members_coupons(member, pos, client, place_order):
+    from tests.staff_fixtures import create_staff_user
+
+    place_order("C001", "100.00")  # gives the member a tier, so the panel shows the details
+    code = pos.post(
+        f"{MEMBERS}/C001/redeem",
+        {"request_no": "R1", "reward_id": "coupon-20"},
+        content_type="application/json",
+    ).json()["coupon"]["code"]
+    client.force_login(create_staff_user())
+    html = client.get("/customers/C001/", headers={"Accept-Language": "en"}).content.decode()
+    assert "Coupons" in html
+    assert code in html
+    assert "20 CNY off 100" in html
