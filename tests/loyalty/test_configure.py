@@ -44,6 +44,10 @@ def test_the_example_file_loads_four_tiers_with_names_and_privileges(db, capsys)
         "tiers_added": 4,
         "tiers_changed": 0,
         "tiers_retired": 0,
+        "rewards": ["coupon-20", "coupon-10pct", "thermos", "points-as-cash"],
+        "rewards_added": 4,
+        "rewards_changed": 0,
+        "rewards_retired": 0,
     }
     gold = Tier.objects.get(code="gold")
     assert (gold.name_zh, gold.name_en, gold.threshold, gold.position) == (

@@ -94,6 +94,10 @@ class Command(BaseCommand):
                         "tiers_added": result.tiers_added,
                         "tiers_changed": result.tiers_changed,
                         "tiers_retired": result.tiers_retired,
+                        "rewards": [item["code"] for item in checked.stored.get("rewards", [])],
+                        "rewards_added": result.rewards_added,
+                        "rewards_changed": result.rewards_changed,
+                        "rewards_retired": result.rewards_retired,
                     }
                 )
             )
@@ -115,6 +119,20 @@ class Command(BaseCommand):
                 "grace": checked.grace_days,
             }
         )
+        rewards = checked.stored.get("rewards", [])
+        if rewards or result.rewards_retired:
+            self.stdout.write(
+                _(
+                    "Rewards: %(count)d (%(added)d new, %(changed)d changed, %(retired)d made "
+                    "inactive)."
+                )
+                % {
+                    "count": len(rewards),
+                    "added": result.rewards_added,
+                    "changed": result.rewards_changed,
+                    "retired": result.rewards_retired,
+                }
+            )
         self.stdout.write(
             _("Run 'kesheng loyalty recalc-tiers' to apply it to every customer now.")
         )
