@@ -158,7 +158,8 @@ def test_reply_then_resolve_and_a_second_resolve_is_refused(api_client, complain
     assert again.json()["errors"] == [
         {
             "field": "status",
-            "reason": "a case that is resolved cannot become resolved; it can become: closed, reopened",
+            "reason": "a case that is resolved cannot become resolved; "
+            "it can become: closed, reopened",
         }
     ]
     assert post(client, f"{URL}/999999/reply", {"text": "x"}).status_code == 404
