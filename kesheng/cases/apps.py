@@ -21,13 +21,13 @@ class CasesConfig(AppConfig):
         subscribe("response.completed", actions.open_cases_for_response)
         subscribe("feedback.created", actions.open_cases_for_feedback)
         register_merge_handler("cases.Case", actions.merge_cases)
-        # High on the 360 page: an agent on the phone must see an open complaint first.
+        # Right after loyalty on the 360 page: an agent on the phone must see open complaints.
         register_profile_panel(
             "cases",
             ProfilePanel(
                 title=_("Cases"),
                 template_name="cases/customer_cases_panel.html",
                 context=get_cases_panel,
-                order=3,
+                order=6,
             ),
         )
