@@ -325,7 +325,7 @@ class CouponCheckOut(CouponOut):
         "not. 404 for an unknown code (case and spaces are ignored). Scope: loyalty:read."
     ),
 )
-def coupon(request: HttpRequest, code: str, order_amount: Decimal | None = None):
+def coupon(request: HttpRequest, code: str, order_amount: str | None = None):
     return check_coupon(code, order_amount=order_amount)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesheng.commerce.queries import sum_kept_orders_by_customer
-from kesheng.core.errors import NotFound
+from kesheng.core.errors import FieldError, InvalidInput, NotFound
 from kesheng.customers.models import Customer
 from kesheng.customers.queries import get_customer
 from kesheng.loyalty import tiers as maths
@@ -422,6 +422,40 @@ def list_member_coupons(customer_pk: int, *, limit: int = 20) -> list[Coupon]:
     )
 
 
+MAX_ORDER_AMOUNT = Decimal("100000000")
+CENT = Decimal("0.01")
+
+
+def check_order_amount(order_amount, *, required: bool) -> Decimal | None:
+    """An order amount as a caller gives it (text or number), checked; InvalidInput names
+    ``order_amount``."""
+    if order_amount is None:
+        if required:
+            raise InvalidInput([FieldError("order_amount", _("is required"))])
+        return None
+    try:
+        amount = Decimal(str(order_amount))
+    except ArithmeticError:
+        amount = None
+    if (
+        amount is None
+        or not amount.is_finite()
+        or amount <= 0
+        or amount > MAX_ORDER_AMOUNT
+        or amount != amount.quantize(CENT)
+    ):
+        raise InvalidInput(
+            [
+                FieldError(
+                    "order_amount",
+                    _("must be an amount in CNY above 0, at most %(max)s, with two decimals")
+                    % {"max": MAX_ORDER_AMOUNT},
+                )
+            ]
+        )
+    return amount
+
+
 def get_coupon(code: str) -> Coupon:
     """A coupon by its code (case and spaces forgiven, as a cashier types it); NotFound."""
     cleaned = "".join(str(code).split()).upper()[:32]
@@ -482,10 +516,11 @@ def coupon_as_dict(coupon: Coupon, *, now: datetime | None = None) -> dict:
     }
 
 
-def check_coupon(code: str, *, order_amount: Decimal | None = None, now=None) -> dict:
+def check_coupon(code: str, *, order_amount=None, now=None) -> dict:
     """``GET /api/v1/loyalty/coupons/{code}``: the coupon, whether it can be used now (on an
     order of ``order_amount`` if given) and if not, why. NotFound for an unknown code."""
     now = now or timezone.now()
+    order_amount = check_order_amount(order_amount, required=False)
     coupon = get_coupon(code)
     refusal = coupon_refusal(coupon, order_amount, now=now)
     # Without an amount, a minimum spend is something to check at the till, not a refusal.

@@ -288,3 +288,48 @@ def test_the_customer_360_panel_lists_the_members_coupons(member, pos, client, p
     assert "Coupons" in html
     assert code in html
     assert "20 CNY off 100" in html
+
+
+@pytest.mark.parametrize("amount", ["NaN", "1e400", "abc", "-5"])
+def test_a_bad_order_amount_is_a_422_never_a_500(member, pos, amount):
+    code = pos.post(
+        f"{MEMBERS}/C001/redeem",
+        {"request_no": "R1", "reward_id": "coupon-20"},
+        content_type="application/json",
+    ).json()["coupon"]["code"]
+    before = state()
+    assert pos.get(f"{COUPONS}/{code}?order_amount={amount}").status_code == 422
+    burn = pos.post(
+        f"{COUPONS}/{code}/burn",
+        {"request_no": "B1", "order_amount": amount},
+        content_type="application/json",
+    )
+    assert burn.status_code == 422
+    assert pos.get(f"{MEMBERS}/C001/points-as-cash?order_amount={amount}").status_code == 422
+    assert state() == before
+
+
+def test_a_burn_request_no_used_for_another_coupon_is_a_409(member, pos):
+    codes = [
+        pos.post(
+            f"{MEMBERS}/C001/redeem",
+            {"request_no": f"R{n}", "reward_id": "ten-off"},
+            content_type="application/json",
+        ).json()["coupon"]["code"]
+        for n in (1, 2)
+    ]
+    first = pos.post(
+        f"{COUPONS}/{codes[0]}/burn", {"request_no": "B1"}, content_type="application/json"
+    )
+    assert first.status_code == 200
+    other = pos.post(
+        f"{COUPONS}/{codes[1]}/burn", {"request_no": "B1"}, content_type="application/json"
+    )
+    assert (other.status_code, other.json()["detail"]) == (
+        409,
+        "request_no B1 was already used for another request",
+    )
+    assert list(Coupon.objects.order_by("pk").values_list("state", flat=True)) == [
+        "burned",
+        "issued",
+    ]

@@ -50,10 +50,15 @@ from kesheng.loyalty.models import (
 )
 from kesheng.loyalty.models import TransactionKind as Kind
 from kesheng.loyalty.programme import Problem, ProgrammeFileError
-from kesheng.loyalty.queries import coupon_as_dict, coupon_refusal, get_coupon, get_member_points
+from kesheng.loyalty.queries import (
+    check_order_amount,
+    coupon_as_dict,
+    coupon_refusal,
+    get_coupon,
+    get_member_points,
+)
 
 CENT = Decimal("0.01")
-MAX_ORDER_AMOUNT = Decimal("100000000")
 COUPON_CODE_BYTES = 10  # 80 random bits: codes cannot be guessed or enumerated at a till
 
 
@@ -200,34 +205,6 @@ def usable_points(
     return most, max(min(most, balance), 0) // step * step
 
 
-def _check_order_amount(order_amount, *, required: bool) -> Decimal | None:
-    if order_amount is None:
-        if required:
-            raise InvalidInput([FieldError("order_amount", _("is required"))])
-        return None
-    try:
-        amount = Decimal(str(order_amount))
-    except ArithmeticError:
-        amount = None
-    if (
-        amount is None
-        or not amount.is_finite()
-        or amount <= 0
-        or amount > MAX_ORDER_AMOUNT
-        or amount != amount.quantize(CENT)
-    ):
-        raise InvalidInput(
-            [
-                FieldError(
-                    "order_amount",
-                    _("must be an amount in CNY above 0, at most %(max)s, with two decimals")
-                    % {"max": MAX_ORDER_AMOUNT},
-                )
-            ]
-        )
-    return amount
-
-
 def _reward(reward_id) -> Reward:
     """By primary key (a number) or code (a text); RewardRefused when there is none."""
     found = None
@@ -256,7 +233,7 @@ def get_points_as_cash(
 ) -> PointsAsCash:
     """The points a member can pay with on an order of ``order_amount`` (the programme's
     points-as-cash reward, or the one named). Reads only."""
-    amount = _check_order_amount(order_amount, required=True)
+    amount = check_order_amount(order_amount, required=True)
     customer_pk = _customer_pk(customer_id)
     reward = _points_as_cash_reward(reward_id)
     now = now or timezone.now()
@@ -376,7 +353,7 @@ def redeem_reward(
         raise InvalidInput([FieldError("points", _("give points or reward_id, not both"))])
     if points is not None and (isinstance(points, bool) or not isinstance(points, int)):
         raise InvalidInput([FieldError("points", _("must be a whole number"))])
-    amount = _check_order_amount(order_amount, required=as_cash)
+    amount = check_order_amount(order_amount, required=as_cash)
     order_id = (order_id or "").strip()[:100]
     customer_pk = _customer_pk(customer_id)
     now = now or timezone.now()
@@ -553,7 +530,7 @@ def burn_coupon(
     CouponRefused for an expired or cancelled coupon, or an ``order_amount`` below its
     minimum spend (required when it has one). Emits ``loyalty.coupon_burned``."""
     request_no = _check_request_no(request_no)
-    amount = _check_order_amount(order_amount, required=False)
+    amount = check_order_amount(order_amount, required=False)
     order_id = (order_id or "").strip()[:100]
     now = now or timezone.now()
     found = get_coupon(code)
