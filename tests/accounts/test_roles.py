@@ -37,10 +37,25 @@ def test_segments_are_built_by_admin_cx_manager_and_analyst_and_seen_by_all(db):
         }, role
 
 
-def test_agent_may_update_a_customer_their_consent_and_feedback_only(db):
+def test_agent_may_update_a_customer_their_consent_feedback_and_cases_only(db):
     changes = {name for name in _codenames("agent") if not name.startswith("view_")}
-    # A feedback item's analysis is corrected by the agents who read the inbox.
-    assert changes == {"change_customer", "change_consent", "change_feedbackitem"}
+    # A feedback item's analysis is corrected by the agents who read the inbox; agents open
+    # and work cases.
+    assert changes == {
+        "change_customer",
+        "change_consent",
+        "change_feedbackitem",
+        "add_case",
+        "change_case",
+    }
+
+
+def test_cases_are_worked_by_agents_managers_and_read_by_analysts(db):
+    for role in ["admin", "cx_manager", "agent", "store_manager"]:
+        assert {"view_case", "add_case", "change_case"} <= _codenames(role), role
+    assert {name for name in _codenames("analyst") if name.endswith("_case")} == {"view_case"}
+    assert {name for name in _codenames("store_manager") if name.endswith("slapolicy")} == set()
+    assert "change_slapolicy" in _codenames("cx_manager")
 
 
 def test_cx_manager_may_place_touchpoints_on_the_journey(db):
