@@ -298,12 +298,17 @@ def main() -> None:
                 f"DuckDB {duck_best:.3f} s (median {duck_median:.3f}), "
                 f"ratio {best / duck_best:.1f}x (target <= 3x), same counts: {same}"
             )
-    year = MetricFilters(date_from=date(2025, 11, 1), date_to=date(2026, 10, 31))
-    best, median, _ = best_and_median(lambda: get_dashboard(year), arguments.runs)
-    print(
-        f"dashboard over a year (all surveys): {best:.3f} s (median {median:.3f}); "
-        "target < 1 s at 1 million responses"
-    )
+    for name, period in (
+        ("a year", MetricFilters(date_from=date(2025, 11, 1), date_to=date(2026, 10, 31))),
+        # The page's default span, not on month boundaries: its days come from the day table
+        # and, for the breakdown by touchpoint, from the answers.
+        ("30 days", MetricFilters(date_from=date(2026, 10, 2), date_to=date(2026, 10, 31))),
+    ):
+        best, median, _ = best_and_median(lambda p=period: get_dashboard(p), arguments.runs)
+        print(
+            f"dashboard over {name} (all surveys): {best:.3f} s (median {median:.3f}); "
+            "target < 1 s at 1 million responses"
+        )
     from ingest import machine
 
     print(machine())

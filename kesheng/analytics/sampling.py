@@ -7,6 +7,7 @@ cannot be surveyed: 95 %, ±3 %, p = 0.5 and a large population need 1,068 respo
 """
 
 import math
+from dataclasses import dataclass
 
 from kesheng.core.statistics import DEFAULT_CONFIDENCE, z_value
 
@@ -57,3 +58,53 @@ def margin_of_error(
     if population is not None:
         margin *= math.sqrt((population - n) / (population - 1)) if population > 1 else 0.0
     return margin
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    """A planner's answer, in percent as people say it: ``needed`` responses for ± ``margin``
+    %, and the ± ``margin_given`` % that ``responses`` in hand give (None without them)."""
+
+    confidence: float
+    margin: float
+    proportion: float
+    population: int | None
+    needed: int
+    responses: int | None
+    margin_given: float | None
+
+    @property
+    def confidence_percent(self) -> float:
+        return self.confidence * 100
+
+    def to_json(self) -> dict[str, float | int | None]:
+        return {
+            "confidence": self.confidence,
+            "margin": self.margin,
+            "proportion": self.proportion,
+            "population": self.population,
+            "responses_needed": self.needed,
+            "responses": self.responses,
+            "margin_given": self.margin_given,
+        }
+
+
+def plan_sample(
+    *,
+    margin: float,
+    confidence: float = DEFAULT_CONFIDENCE,
+    proportion: float = 50.0,
+    population: int | None = None,
+    responses: int | None = None,
+) -> SamplePlan:
+    """The planner in percent: ``margin`` 3 means ±3 %, ``proportion`` 50 means 50 %."""
+    margin, proportion = float(margin), float(proportion)
+    needed = required_sample_size(
+        margin / 100, confidence=confidence, proportion=proportion / 100, population=population
+    )
+    given = None
+    if responses is not None:
+        given = 100 * margin_of_error(
+            responses, confidence=confidence, proportion=proportion / 100, population=population
+        )
+    return SamplePlan(confidence, margin, proportion, population, needed, responses, given)

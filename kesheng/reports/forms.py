@@ -1,6 +1,8 @@
-"""The report download form."""
+"""The forms of the reports: dashboard and report filters, the cross-tab, the sample-size
+planner."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -226,3 +228,45 @@ class ComparisonForm(forms.Form):
             date_to=data[f"{name}_to"],
             store_codes=(store.code,) if store else (),
         )
+
+
+CONFIDENCE_CHOICES = [("0.90", "90 %"), ("0.95", "95 %"), ("0.99", "99 %")]
+
+
+class SampleSizeForm(forms.Form):
+    """The sample-size planner's inputs, in percent as people say them ("±3 %")."""
+
+    confidence = forms.TypedChoiceField(
+        label=_("Confidence"), choices=CONFIDENCE_CHOICES, coerce=float, initial="0.95"
+    )
+    margin = forms.DecimalField(
+        label=_("Margin of error (± %)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("50"),
+        decimal_places=2,
+        initial=Decimal("3"),
+    )
+    proportion = forms.DecimalField(
+        label=_("Expected share (%)"),
+        help_text=_("50 % when unknown: it needs the most responses."),
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        decimal_places=2,
+        initial=Decimal("50"),
+    )
+    population = forms.IntegerField(
+        label=_("Population (optional)"),
+        help_text=_("How many people could answer, e.g. a store's customers."),
+        min_value=1,
+        required=False,
+    )
+    responses = forms.IntegerField(
+        label=_("Responses you have (optional)"), min_value=1, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        population, responses = data.get("population"), data.get("responses")
+        if population and responses and responses > population:
+            self.add_error("responses", _("Cannot be more than the population."))
+        return data

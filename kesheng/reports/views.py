@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from kesheng.analytics.metrics import METRICS
 from kesheng.analytics.queries import compare_filters, compute_crosstab
+from kesheng.analytics.sampling import plan_sample
 from kesheng.commerce.queries import visible_store_ids
 from kesheng.core.errors import DomainError, InvalidInput
 from kesheng.reports.actions import CONTENT_TYPES, render_cx_report
@@ -21,6 +22,7 @@ from kesheng.reports.forms import (
     CrossTabForm,
     CxReportForm,
     DashboardFilterForm,
+    SampleSizeForm,
     last_month,
 )
 from kesheng.reports.queries import get_dashboard
@@ -206,4 +208,21 @@ def crosstab(request: HttpRequest) -> HttpResponse:
             "store_limited": store_ids is not None,
         },
         status=200 if table is not None else 400,
+    )
+
+
+@login_required
+@permission_required(VIEW_RESPONSES, raise_exception=True)
+def sample_size(request: HttpRequest) -> HttpResponse:
+    """How many responses a margin of error needs, and the margin the responses in hand give
+    (for a proportion such as CSAT's top-2-box or the promoter share)."""
+    form = SampleSizeForm(request.GET or None)
+    plan = None
+    if form.is_valid():
+        plan = plan_sample(**form.cleaned_data)
+    return render(
+        request,
+        "reports/sample_size.html",
+        {"section": "dashboard", "form": form, "plan": plan},
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )
