@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from kesheng.core.errors import Conflict, InvalidInput
 from kesheng.loyalty.actions.points import (
@@ -142,7 +143,7 @@ def test_redemption_takes_the_soonest_expiring_lots_first(ledger, customer):
 def test_pending_and_expired_points_cannot_be_spent(ledger, customer, place_order):
     give("C001", 100, now=T0)  # expires T0 + 12 months
     before = state(customer.pk)
-    with pytest.raises(NotEnoughPoints) as refused:
+    with pytest.raises(NotEnoughPoints) as refused, translation.override("en"):
         redeem_points(
             customer_id="C001",
             request_no="R1",
@@ -234,7 +235,8 @@ def test_expire_runs_over_all_members_with_a_dry_run(ledger, customer, make_cust
 
 def test_verify_finds_a_balance_edited_by_hand(ledger, customer, capsys):
     give("C001", 100, now=T0)
-    call_command("loyalty", "verify")
+    with translation.override("en"):
+        call_command("loyalty", "verify")
     assert "Every balance equals" in capsys.readouterr().out
     PointsAccount.objects.update(balance=90)
     with pytest.raises(CommandError) as failed:
