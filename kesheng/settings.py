@@ -323,6 +323,11 @@ CELERY_BEAT_SCHEDULE["analytics-count-new-responses"] = {
     "task": "kesheng.analytics.count_new_responses",
     "schedule": 3600.0,
 }
+# Customer scores (RFM, CLV) recomputed daily in bulk (docs/analytics.md).
+CELERY_BEAT_SCHEDULE["analytics-score-customers"] = {
+    "task": "kesheng.analytics.score_customers",
+    "schedule": 86400.0,
+}
 CELERY_BEAT_SCHEDULE["survey-reminders"] = {
     "task": "kesheng.surveys.send_due_reminders",
     "schedule": 3600.0,

@@ -9,15 +9,29 @@ that does nothing when another run got there first.
 """
 
 import secrets
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
+import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, DateField, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
+from kesheng.analytics import clv, rfm
 from kesheng.analytics.metrics import METRICS
-from kesheng.analytics.models import AnswerCountByDay, AnswerCountByMonth, CountedResponse
+from kesheng.analytics.models import (
+    AnswerCountByDay,
+    AnswerCountByMonth,
+    CountedResponse,
+    CustomerScore,
+)
+from kesheng.commerce.queries import OrderArrays, list_kept_order_arrays
+from kesheng.core.parsing import CENT
 from kesheng.surveys.exports import iter_definition_questions
 from kesheng.surveys.models import Response, ResponseStatus, ResponseValue, SurveyVersion
 
@@ -154,3 +168,128 @@ def count_completed_response(payload: dict) -> None:
 def count_imported_responses(payload: dict) -> None:
     """Subscriber of ``responses.imported``."""
     count_new_responses(survey_id=payload["survey_id"])
+
+
+# --------------------------------------------------------------------------------------------
+# Per-customer scores: RFM and lifetime value (docs/analytics.md, "Stored scores")
+
+
+@dataclass(frozen=True)
+class ScoringSummary:
+    """What one scoring run did; ``clv_error`` says why P(alive) and CLV are empty, if they are."""
+
+    customers: int
+    orders: int
+    computed_at: datetime
+    seconds: float
+    segments: dict[str, int]
+    clv_error: dict[str, str] | None = None
+    bgnbd: dict[str, float] | None = None
+    gamma_gamma: dict[str, float] | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "customers": self.customers,
+            "orders": self.orders,
+            "computed_at": self.computed_at.isoformat(),
+            "seconds": self.seconds,
+            "segments": self.segments,
+            "clv_error": self.clv_error,
+            "bgnbd": self.bgnbd,
+            "gamma_gamma": self.gamma_gamma,
+        }
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(repr(round(float(value), 2))).quantize(CENT)
+
+
+def _lifetime_values(
+    orders: OrderArrays, today: date, rfm_ids: np.ndarray
+) -> tuple[dict[str, np.ndarray | None], dict[str, str] | None, dict, dict]:
+    """P(alive), expected purchases over the horizon and CLV, aligned with ``rfm_ids`` (both
+    sorted ascending, from the same orders); None arrays and the reason when a fit fails."""
+    empty: dict[str, np.ndarray | None] = {"p_alive": None, "expected": None, "clv": None}
+    try:
+        summary = clv.summarise_orders(
+            orders.customer_pks, orders.order_dates, orders.amounts, end=today, period_days=1.0
+        )
+        bgnbd = clv.fit_bgnbd(summary.x, summary.t_x, summary.T)
+    except clv.FitError as error:
+        return empty, {"model": "bgnbd", "code": error.code, "message": error.message}, {}, {}
+    assert np.array_equal(summary.customer_ids, rfm_ids)  # same orders, same sorted ids
+    horizon = clv.DEFAULT_HORIZON_MONTHS * clv.DAYS_PER_MONTH
+    values: dict[str, np.ndarray | None] = {
+        "p_alive": clv.probability_alive(bgnbd, summary.x, summary.t_x, summary.T),
+        "expected": clv.expected_purchases(bgnbd, horizon, summary.x, summary.t_x, summary.T),
+        "clv": None,
+    }
+    try:
+        gamma_gamma = clv.fit_gamma_gamma(summary.x, summary.monetary)
+        values["clv"] = clv.customer_lifetime_value(
+            bgnbd, gamma_gamma, summary.x, summary.t_x, summary.T, summary.monetary, period_days=1.0
+        )
+    except clv.FitError as error:
+        reason = {"model": "gamma_gamma", "code": error.code, "message": error.message}
+        return values, reason, bgnbd.params, {}
+    return values, None, bgnbd.params, gamma_gamma.params
+
+
+def score_customers(*, now: datetime | None = None) -> ScoringSummary:
+    """Recompute every customer's stored scores (``CustomerScore``) from their kept orders in
+    the default currency: RFM for each customer with an order, and P(alive), expected
+    purchases over 12 months and CLV from BG/NBD and Gamma-Gamma fitted once on all of them
+    (left empty, with the reason in the summary, when the data cannot support a fit). Replaces
+    every score row in one transaction (customers without orders have none); emits nothing."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    orders = list_kept_order_arrays(currency=settings.KESHENG_DEFAULT_CURRENCY, end=now)
+    table = rfm.compute_rfm(orders.customer_pks, orders.order_dates, orders.amounts, as_of=today)
+    if len(table.customer_ids):
+        values, clv_error, bgnbd, gamma_gamma = _lifetime_values(orders, today, table.customer_ids)
+    else:
+        values = {"p_alive": None, "expected": None, "clv": None}
+        clv_error = {"model": "bgnbd", "code": "no_customers", "message": "there are no orders"}
+        bgnbd, gamma_gamma = {}, {}
+    p_alive, expected, lifetime = values["p_alive"], values["expected"], values["clv"]
+    keys = table.segment_keys
+    rows = [
+        CustomerScore(
+            customer_id=int(customer_pk),
+            r=int(table.r[i]),
+            f=int(table.f[i]),
+            m=int(table.m[i]),
+            segment=keys[i],
+            recency_days=int(table.recency_days[i]),
+            frequency=int(table.frequency[i]),
+            monetary=_money(table.monetary[i]),
+            p_alive=None if p_alive is None else float(p_alive[i]),
+            expected_purchases=None if expected is None else float(expected[i]),
+            clv=None if lifetime is None else _money(lifetime[i]),
+            churn_risk=None,
+            churn_reasons=[],
+            computed_at=now,
+        )
+        for i, customer_pk in enumerate(table.customer_ids.tolist())
+    ]
+    with transaction.atomic():
+        CustomerScore.objects.all().delete()
+        CustomerScore.objects.bulk_create(rows, batch_size=2000)
+    counts = np.bincount(table.segment, minlength=len(rfm.SEGMENTS))
+    return ScoringSummary(
+        customers=len(rows),
+        orders=len(orders.customer_pks),
+        computed_at=now,
+        seconds=round(time.perf_counter() - started, 2),
+        segments={key: int(count) for key, count in zip(rfm.SEGMENTS, counts, strict=True)},
+        clv_error=clv_error,
+        bgnbd=bgnbd or None,
+        gamma_gamma=gamma_gamma or None,
+    )
+
+
+def merge_customer_scores(merged_pk: int, surviving_pk: int) -> None:
+    """Merge handler (one score row per customer): both rows describe half a history, so both
+    go; the next scoring run scores the merged profile on all its orders."""
+    CustomerScore.objects.filter(customer_id__in=[merged_pk, surviving_pk]).delete()

@@ -1,5 +1,6 @@
 """``GET /api/v1/metrics/{nps|csat|ces}``: the same scores and breakdowns as
-``kesheng analytics``, with the same JSON (scope ``metrics:read``)."""
+``kesheng analytics``, with the same JSON (scope ``metrics:read``); a customer's stored scores
+and the RFM segments (scope ``customers:read``)."""
 
 from typing import Any, Literal
 
@@ -15,7 +16,9 @@ from kesheng.analytics.queries import (
     compute_crosstab,
     compute_metric,
     compute_metric_by,
+    get_customer_scores,
     parse_metric_filters,
+    summarise_rfm_segments,
 )
 from kesheng.core.api import ErrorOut, ValidationErrorOut
 
@@ -76,3 +79,38 @@ def get_metric(
     if by:
         return [group.to_json() for group in compute_metric_by(metric, filters, check_by(by))]
     return compute_metric(metric, filters).to_json()
+
+
+@router.get(
+    "/customers/{customer_id}/scores",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: Any, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["customers"],
+    summary="A customer's stored scores: RFM segment, P(alive), CLV, churn risk",
+    description=(
+        '{"customer_id", "rfm": {"r", "f", "m", "segment", "segment_label", "recency_days", '
+        '"frequency", "monetary"}, "p_alive", "expected_purchases", "clv", "churn_risk", '
+        '"churn_reasons": [...], "computed_at"} from the last scoring run. A known customer '
+        "not scored yet (no kept order, or none before the last run) has rfm, p_alive, clv, "
+        "churn_risk and computed_at null; an unknown customer_id is a 404. "
+        "Scope: customers:read. docs/analytics.md."
+    ),
+)
+def get_scores(request: HttpRequest, customer_id: str):
+    return get_customer_scores(customer_id)
+
+
+@router.get(
+    "/analytics/rfm",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: Any, 401: ErrorOut, 403: ErrorOut},
+    tags=["analytics"],
+    summary="Customers, spend and CLV per RFM segment",
+    description=(
+        '{"customers", "currency", "computed_at", "segments": [{"segment", "label", '
+        '"customers", "share", "monetary", "clv", "mean_clv", "mean_p_alive"}]}, every '
+        "segment listed in a fixed order. Scope: customers:read. docs/analytics.md."
+    ),
+)
+def get_rfm_segments(request: HttpRequest):
+    return summarise_rfm_segments()

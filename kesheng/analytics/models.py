@@ -106,3 +106,51 @@ class CountedResponse(models.Model):
 
     def __str__(self) -> str:
         return str(self.response_id)
+
+
+class RfmSegment(models.TextChoices):
+    """The RFM segments of ``kesheng.analytics.rfm.SEGMENTS``, with their labels."""
+
+    CHAMPIONS = "champions", _("Champions")
+    LOYAL = "loyal", _("Loyal")
+    POTENTIAL_LOYALISTS = "potential_loyalists", _("Potential loyalists")
+    NEW = "new", _("New customers")
+    PROMISING = "promising", _("Promising")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    ABOUT_TO_SLEEP = "about_to_sleep", _("About to sleep")
+    AT_RISK = "at_risk", _("At risk")
+    CANT_LOSE_THEM = "cant_lose_them", _("Can't lose them")
+    HIBERNATING = "hibernating", _("Hibernating")
+    LOST = "lost", _("Lost")
+
+
+class CustomerScore(models.Model):
+    """A customer's scores from the last scoring run (``score_customers``): RFM from their kept
+    orders in the default currency, and from BG/NBD and Gamma-Gamma P(alive), the purchases
+    expected over the horizon and the discounted CLV (null when the models could not be fitted
+    on the business's data). Derived and rebuilt as a whole by every run."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, related_name="score"
+    )
+    r = models.PositiveSmallIntegerField(_("R score"))
+    f = models.PositiveSmallIntegerField(_("F score"))
+    m = models.PositiveSmallIntegerField(_("M score"))
+    segment = models.CharField(_("RFM segment"), max_length=24, choices=RfmSegment.choices)
+    recency_days = models.PositiveIntegerField(_("days since the last order"))
+    frequency = models.PositiveIntegerField(_("orders"))
+    monetary = models.DecimalField(_("spend"), max_digits=16, decimal_places=2)
+    p_alive = models.FloatField(_("P(alive)"), null=True)
+    expected_purchases = models.FloatField(_("expected purchases"), null=True)
+    clv = models.DecimalField(_("CLV"), max_digits=16, decimal_places=2, null=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True)
+    churn_reasons = models.JSONField(_("churn reasons"), default=list)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("customer score")
+        verbose_name_plural = _("customer scores")
+        indexes = [models.Index(fields=["segment"], name="customer_score_segment_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.segment}"

@@ -4,7 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+import numpy as np
 from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from kesheng.accounts.models import Role
 from kesheng.commerce.models import Order, OrderStatus, StoreAccess
@@ -228,4 +231,39 @@ def get_order_for_points(order_id: str) -> OrderForPoints | None:
         category_amounts={
             category: Decimal(total or 0).quantize(CENT) for category, total in by_category
         },
+    )
+
+
+@dataclass(frozen=True)
+class OrderArrays:
+    """Kept orders as parallel arrays, one element per order (``list_kept_order_arrays``)."""
+
+    customer_pks: np.ndarray
+    order_dates: np.ndarray  # datetime64[D], the day in the business time zone
+    amounts: np.ndarray  # float64
+
+
+def list_kept_order_arrays(*, currency: str, end: datetime | None = None) -> OrderArrays:
+    """Every kept order (placed or completed) in ``currency`` up to ``end`` as arrays of
+    customer pk, order day in the business time zone and amount, in one query streamed in
+    chunks: the input of the customer models (RFM, CLV), which work on whole arrays."""
+    orders = Order.objects.filter(status__in=KEPT_STATUSES, currency=currency)
+    if end is not None:
+        orders = orders.filter(ordered_at__lte=end)
+    rows = (
+        orders.order_by()
+        .annotate(day=TruncDate("ordered_at", tzinfo=timezone.get_default_timezone()))
+        .values_list("customer_id", "day", "amount")
+    )
+    customer_pks: list[int] = []
+    days: list = []
+    amounts: list[float] = []
+    for customer_pk, day, amount in rows.iterator(chunk_size=10_000):
+        customer_pks.append(customer_pk)
+        days.append(day)
+        amounts.append(float(amount))
+    return OrderArrays(
+        customer_pks=np.array(customer_pks, dtype=np.int64),
+        order_dates=np.array(days, dtype="datetime64[D]"),
+        amounts=np.array(amounts, dtype=np.float64),
     )

@@ -1,5 +1,6 @@
 """Reads of the analytics app, by topic: ``metrics`` (CSAT, NPS, CES and their breakdowns) and
-``drivers`` (key drivers and importance-performance of a survey's items). The names callers
+``drivers`` (key drivers and importance-performance of a survey's items), ``scores`` (the
+stored RFM and CLV scores per customer). The names callers
 use are importable from here."""
 
 from kesheng.analytics.queries.drivers import (
@@ -26,6 +27,12 @@ from kesheng.analytics.queries.metrics import (
     metric_questions,
     parse_metric_filters,
 )
+from kesheng.analytics.queries.scores import (
+    fit_lifetime_value,
+    get_customer_scores,
+    get_score_panel,
+    summarise_rfm_segments,
+)
 
 __all__ = [
     "BY_CHOICES",
@@ -45,7 +52,11 @@ __all__ = [
     "compute_metric_by",
     "compute_response_rate",
     "compute_trend",
+    "fit_lifetime_value",
+    "get_customer_scores",
+    "get_score_panel",
     "list_driver_candidates",
     "metric_questions",
     "parse_metric_filters",
+    "summarise_rfm_segments",
 ]

@@ -5,6 +5,10 @@
 with ``--by`` a list of them, each with its ``group`` and ``label``, or with ``--by`` and
 ``--cross`` a cross-tab ``{"metric", "by", "cross", "rows", "columns", "cells"}``. Bad input
 exits with code 2 and the reason on stderr.
+
+``kesheng analytics score|rfm|clv [--json]``: recompute every customer's stored RFM and CLV
+scores; the customers and value per RFM segment; the lifetime-value fit (``--calibration-end
+DATE --period day|week --horizon N``), exit 2 with the reason where the data cannot support it.
 """
 
 import json
@@ -14,7 +18,7 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from kesheng.analytics.actions import recount_answers
+from kesheng.analytics.actions import recount_answers, score_customers
 from kesheng.analytics.metrics import METRICS, MetricResult
 from kesheng.analytics.queries import (
     BY_CHOICES,
@@ -24,7 +28,9 @@ from kesheng.analytics.queries import (
     compute_crosstab,
     compute_metric,
     compute_metric_by,
+    fit_lifetime_value,
     parse_metric_filters,
+    summarise_rfm_segments,
 )
 from kesheng.core.errors import DomainError, InvalidInput
 
@@ -80,6 +86,9 @@ def _crosstab_lines(table: CrossTab) -> list[str]:
 
 
 RECOUNT = "recount"
+SCORE = "score"
+RFM = "rfm"
+CLV = "clv"
 
 
 class Command(BaseCommand):
@@ -87,11 +96,13 @@ class Command(BaseCommand):
         "NPS, CSAT or CES of completed survey responses with n and the 95 %% interval, whole "
         "or by store, city, staff member, channel, touchpoint, survey, language, day, week, "
         "month or a choice question (question:NAME). 'kesheng analytics recount' rebuilds the "
-        "pre-counted answer tables the metrics read."
+        "pre-counted answer tables the metrics read; 'score' recomputes every customer's RFM and "
+        "CLV scores, 'rfm' prints the customers and value per RFM segment, 'clv' fits the "
+        "lifetime-value models and checks them on a holdout."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("metric", choices=[*METRICS, RECOUNT])
+        parser.add_argument("metric", choices=[*METRICS, RECOUNT, SCORE, RFM, CLV])
         parser.add_argument(
             "--survey", metavar="ID", help=_("survey id (several: 1,2); default every survey")
         )
@@ -116,12 +127,32 @@ class Command(BaseCommand):
         parser.add_argument(
             "--staff", metavar="CODES", help=_("staff member codes, comma-separated")
         )
+        parser.add_argument(
+            "--calibration-end",
+            metavar="DATE",
+            help=_("clv: end of the calibration period (YYYY-MM-DD); default two thirds in"),
+        )
+        parser.add_argument(
+            "--period", default="day", help=_("clv: the models' unit of time, day or week")
+        )
+        parser.add_argument(
+            "--horizon", default="12", metavar="N", help=_("clv: months of value (default 12)")
+        )
         parser.add_argument("--json", action="store_true", help=_("print JSON"))
 
     def handle(self, *args, **options):
         metric = options["metric"]
         if metric == RECOUNT:
             self._recount(as_json=options["json"])
+            return
+        if metric == SCORE:
+            self._score(as_json=options["json"])
+            return
+        if metric == RFM:
+            self._rfm(as_json=options["json"])
+            return
+        if metric == CLV:
+            self._clv(options)
             return
         try:
             filters = parse_metric_filters(
@@ -179,4 +210,111 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Counted the answers of %(count)d completed responses in %(seconds)s s.")
             % {"count": counted, "seconds": seconds}
+        )
+
+    def _score(self, *, as_json: bool) -> None:
+        summary = score_customers()
+        if as_json:
+            self.stdout.write(json.dumps(summary.to_json(), ensure_ascii=False))
+            return
+        self.stdout.write(
+            _("Scored %(customers)d customers from %(orders)d orders in %(seconds)s s.")
+            % {
+                "customers": summary.customers,
+                "orders": summary.orders,
+                "seconds": summary.seconds,
+            }
+        )
+        if summary.clv_error:
+            self.stdout.write(
+                _("P(alive) and CLV left empty: %(reason)s")
+                % {"reason": summary.clv_error["message"]}
+            )
+
+    def _rfm(self, *, as_json: bool) -> None:
+        summary = summarise_rfm_segments()
+        if as_json:
+            at = summary["computed_at"]
+            document = {**summary, "computed_at": at.isoformat() if at else None}
+            self.stdout.write(json.dumps(document, ensure_ascii=False))
+            return
+        if not summary["customers"]:
+            self.stdout.write(_("No scores yet: run 'kesheng analytics score'."))
+            return
+        self.stdout.write(
+            _left(_("segment"), 24)
+            + _right(_("customers"), 11)
+            + _right(_("share"), 8)
+            + _right(_("spend"), 16)
+            + _right(_("CLV"), 16)
+        )
+        for row in summary["segments"]:
+            clv = "—" if row["clv"] is None else f"{row['clv']:.2f}"
+            self.stdout.write(
+                _left(row["label"], 24)
+                + _right(str(row["customers"]), 11)
+                + _right(f"{100 * row['share']:.1f} %", 8)
+                + _right(f"{row['monetary']:.2f}", 16)
+                + _right(clv, 16)
+            )
+
+    def _clv(self, options) -> None:
+        try:
+            report = fit_lifetime_value(
+                calibration_end=options["calibration_end"],
+                period=options["period"],
+                horizon=options["horizon"],
+            )
+        except InvalidInput as invalid:
+            reasons = "; ".join(f"--{error.field}: {error.reason}" for error in invalid.errors)
+            raise CommandError(reasons, returncode=2) from None
+        except DomainError as error:
+            raise CommandError(
+                _("cannot fit the lifetime-value models: %(reason)s") % {"reason": error},
+                returncode=2,
+            ) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(report, ensure_ascii=False))
+            return
+        bgnbd, spend = report["bgnbd"], report["gamma_gamma"]
+        errors = report["standard_errors"]
+        self.stdout.write(
+            _("%(customers)d customers, %(repeat)d repeat buyers, per %(period)s, to %(end)s")
+            % {
+                "customers": report["customers"],
+                "repeat": report["repeat_buyers"],
+                "period": report["period"],
+                "end": report["end"],
+            }
+        )
+        for model, params in (("BG/NBD", bgnbd), ("Gamma-Gamma", spend)):
+            key = "bgnbd" if model == "BG/NBD" else "gamma_gamma"
+            figures = ", ".join(
+                f"{name} {value:.4g} (± {errors[key][name]:.2g})" for name, value in params.items()
+            )
+            self.stdout.write(f"{model:<12} {figures}  LL {report['log_likelihood'][key]:.2f}")
+        holdout = report["holdout"]
+        if "error" in holdout:
+            self.stdout.write(
+                _("Holdout check not possible: %(reason)s")
+                % {"reason": holdout["error"]["message"]}
+            )
+        else:
+            self.stdout.write(
+                _("Holdout %(start)s to %(end)s: %(actual).0f purchases, %(predicted).1f expected")
+                % {
+                    "start": holdout["calibration_end"],
+                    "end": holdout["holdout_end"],
+                    "actual": holdout["total"]["actual"],
+                    "predicted": holdout["total"]["predicted"],
+                }
+            )
+        self.stdout.write(
+            _("CLV over %(months)d months: total %(total).2f, mean %(mean).2f %(currency)s")
+            % {
+                "months": report["horizon_months"],
+                "total": report["clv"]["total"],
+                "mean": report["clv"]["mean"],
+                "currency": report["currency"],
+            }
         )

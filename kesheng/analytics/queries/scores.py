@@ -1,0 +1,224 @@
+"""Reads of the stored customer scores (``CustomerScore``) and the lifetime-value fit report
+behind ``kesheng analytics clv``."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Count, Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kesheng.analytics import clv
+from kesheng.analytics.models import CustomerScore, RfmSegment
+from kesheng.analytics.rfm import SEGMENTS
+from kesheng.commerce.queries import list_kept_order_arrays
+from kesheng.core.errors import DomainError, FieldError, InvalidInput
+from kesheng.core.parsing import CENT
+from kesheng.customers.queries import get_customer
+
+PERIODS = {"day": 1.0, "week": 7.0}
+MAX_HORIZON_MONTHS = 120
+
+
+def _money(value: Decimal | None) -> float | None:
+    return None if value is None else float(Decimal(value).quantize(CENT))
+
+
+def get_customer_scores(customer_id: str) -> dict[str, Any]:
+    """One customer's stored scores in the API's shape; a known customer not scored yet (no
+    kept order, or no run since they ordered) has null scores. Unknown id: ``NotFound``."""
+    customer = get_customer(customer_id)
+    score = CustomerScore.objects.filter(customer_id=customer.pk).first()
+    if score is None:
+        return {
+            "customer_id": customer.customer_id,
+            "rfm": None,
+            "p_alive": None,
+            "clv": None,
+            "churn_risk": None,
+            "churn_reasons": [],
+            "computed_at": None,
+        }
+    return {
+        "customer_id": customer.customer_id,
+        "rfm": {
+            "r": score.r,
+            "f": score.f,
+            "m": score.m,
+            "segment": score.segment,
+            "segment_label": score.get_segment_display(),
+            "recency_days": score.recency_days,
+            "frequency": score.frequency,
+            "monetary": _money(score.monetary),
+        },
+        "p_alive": score.p_alive,
+        "expected_purchases": score.expected_purchases,
+        "clv": _money(score.clv),
+        "churn_risk": score.churn_risk,
+        "churn_reasons": list(score.churn_reasons or []),
+        "computed_at": score.computed_at,
+    }
+
+
+def get_score_panel(customer_pk: int) -> dict[str, Any]:
+    """The scores panel of the customer-360 page (one query)."""
+    score = CustomerScore.objects.filter(customer_id=customer_pk).first()
+    return {"score": score, "currency": settings.KESHENG_DEFAULT_CURRENCY}
+
+
+def summarise_rfm_segments() -> dict[str, Any]:
+    """Customers, spend and CLV per RFM segment (every segment listed, empty ones with 0), in
+    one grouped query over the stored scores."""
+    rows = {
+        row["segment"]: row
+        for row in CustomerScore.objects.order_by()
+        .values("segment")
+        .annotate(
+            customers=Count("pk"),
+            monetary=Sum("monetary"),
+            clv_total=Sum("clv"),
+            clv_mean=Avg("clv"),
+            p_alive_mean=Avg("p_alive"),
+        )
+    }
+    labels = dict(RfmSegment.choices)
+    total = sum(row["customers"] for row in rows.values())
+    segments = []
+    for key in SEGMENTS:
+        row = rows.get(key, {})
+        customers = row.get("customers", 0)
+        segments.append(
+            {
+                "segment": key,
+                "label": str(labels[key]),
+                "customers": customers,
+                "share": round(customers / total, 4) if total else 0.0,
+                "monetary": _money(row.get("monetary")) or 0.0,
+                "clv": _money(row.get("clv_total")),
+                "mean_clv": _money(row.get("clv_mean")),
+                "mean_p_alive": row.get("p_alive_mean"),
+            }
+        )
+    computed_at = CustomerScore.objects.aggregate(at=Max("computed_at"))["at"]
+    return {
+        "customers": total,
+        "currency": settings.KESHENG_DEFAULT_CURRENCY,
+        "computed_at": computed_at,
+        "segments": segments,
+    }
+
+
+def _parse_clv_options(
+    calibration_end: str | None, period: str, horizon: Any
+) -> tuple[date | None, float, int]:
+    errors = []
+    end = None
+    if calibration_end:
+        try:
+            end = date.fromisoformat(calibration_end)
+        except ValueError:
+            errors.append(FieldError("calibration-end", _("not a date (YYYY-MM-DD)")))
+    if period not in PERIODS:
+        errors.append(FieldError("period", _("choose day or week")))
+    try:
+        months = int(horizon)
+        if not 1 <= months <= MAX_HORIZON_MONTHS:
+            raise ValueError
+    except (TypeError, ValueError):
+        months = 0
+        errors.append(
+            FieldError(
+                "horizon",
+                _("a whole number of months from 1 to %(maximum)d")
+                % {"maximum": MAX_HORIZON_MONTHS},
+            )
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return end, PERIODS.get(period, 1.0), months
+
+
+def fit_lifetime_value(
+    *,
+    calibration_end: str | None = None,
+    period: str = "day",
+    horizon: Any = clv.DEFAULT_HORIZON_MONTHS,
+    now=None,
+) -> dict[str, Any]:
+    """Fit BG/NBD and Gamma-Gamma on every kept order in the default currency up to today and
+    check them on a holdout: fitted on the orders to ``calibration_end`` (default: two thirds
+    of the way from the first order to today), their expected purchases against the actual
+    ones after it. Bad options raise ``InvalidInput``; data that cannot support a fit raise
+    ``DomainError`` with the model's reason."""
+    end, period_days, months = _parse_clv_options(calibration_end, period, horizon)
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    orders = list_kept_order_arrays(currency=settings.KESHENG_DEFAULT_CURRENCY, end=now)
+    try:
+        summary = clv.summarise_orders(
+            orders.customer_pks,
+            orders.order_dates,
+            orders.amounts,
+            end=today,
+            period_days=period_days,
+        )
+        bgnbd = clv.fit_bgnbd(summary.x, summary.t_x, summary.T)
+        gamma_gamma = clv.fit_gamma_gamma(summary.x, summary.monetary)
+        values = clv.customer_lifetime_value(
+            bgnbd,
+            gamma_gamma,
+            summary.x,
+            summary.t_x,
+            summary.T,
+            summary.monetary,
+            period_days=period_days,
+            horizon_months=months,
+        )
+    except clv.FitError as error:
+        raise DomainError(error.message, field=error.code) from None
+    if end is None:
+        first = orders.order_dates.min().astype(date)
+        end = first + timedelta(days=(today - first).days * 2 // 3)
+    holdout: dict[str, Any]
+    try:
+        check = clv.calibration_holdout(
+            orders.customer_pks,
+            orders.order_dates,
+            orders.amounts,
+            calibration_end=end,
+            holdout_end=today,
+            period_days=period_days,
+        )
+        holdout = {"calibration_end": end.isoformat(), "holdout_end": today.isoformat()}
+        holdout.update(check.to_json())
+    except clv.FitError as error:
+        if calibration_end:
+            raise DomainError(error.message, field=error.code) from None
+        holdout = {
+            "calibration_end": end.isoformat(),
+            "holdout_end": today.isoformat(),
+            "error": {"code": error.code, "message": error.message},
+        }
+    return {
+        "end": today.isoformat(),
+        "period": period,
+        "horizon_months": months,
+        "currency": settings.KESHENG_DEFAULT_CURRENCY,
+        "customers": bgnbd.n_customers,
+        "repeat_buyers": bgnbd.n_repeat_buyers,
+        "bgnbd": bgnbd.params,
+        "gamma_gamma": gamma_gamma.params,
+        "standard_errors": {
+            "bgnbd": bgnbd.standard_errors,
+            "gamma_gamma": gamma_gamma.standard_errors,
+        },
+        "log_likelihood": {
+            "bgnbd": bgnbd.log_likelihood,
+            "gamma_gamma": gamma_gamma.log_likelihood,
+        },
+        "frequency_spend_correlation": gamma_gamma.frequency_spend_correlation,
+        "clv": {"total": float(values.sum()), "mean": float(values.mean())},
+        "holdout": holdout,
+    }
