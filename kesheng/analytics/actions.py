@@ -208,31 +208,52 @@ def _lifetime_values(
     orders: OrderArrays, today: date, rfm_ids: np.ndarray
 ) -> tuple[dict[str, np.ndarray | None], dict[str, str] | None, dict, dict]:
     """P(alive), expected purchases over the horizon and CLV, aligned with ``rfm_ids`` (both
-    sorted ascending, from the same orders); None arrays and the reason when a fit fails."""
+    sorted ascending, from the same orders); None arrays and the reason when a fit fails.
+    Customers whose first order is today (T = 0) have no history the models can read: they
+    are left out of the fit and get NaN (stored as null) until the next day's run."""
     empty: dict[str, np.ndarray | None] = {"p_alive": None, "expected": None, "clv": None}
+    summary = clv.summarise_orders(
+        orders.customer_pks, orders.order_dates, orders.amounts, end=today, period_days=1.0
+    )
+    assert np.array_equal(summary.customer_ids, rfm_ids)  # same orders, same sorted ids
+    known = summary.T > 0
+    x, t_x, T, spend = (
+        summary.x[known],
+        summary.t_x[known],
+        summary.T[known],
+        summary.monetary[known],
+    )
     try:
-        summary = clv.summarise_orders(
-            orders.customer_pks, orders.order_dates, orders.amounts, end=today, period_days=1.0
-        )
-        bgnbd = clv.fit_bgnbd(summary.x, summary.t_x, summary.T)
+        bgnbd = clv.fit_bgnbd(x, t_x, T)
     except clv.FitError as error:
         return empty, {"model": "bgnbd", "code": error.code, "message": error.message}, {}, {}
-    assert np.array_equal(summary.customer_ids, rfm_ids)  # same orders, same sorted ids
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        full = np.full(len(known), np.nan)
+        full[known] = values
+        return full
+
     horizon = clv.DEFAULT_HORIZON_MONTHS * clv.DAYS_PER_MONTH
     values: dict[str, np.ndarray | None] = {
-        "p_alive": clv.probability_alive(bgnbd, summary.x, summary.t_x, summary.T),
-        "expected": clv.expected_purchases(bgnbd, horizon, summary.x, summary.t_x, summary.T),
+        "p_alive": spread(clv.probability_alive(bgnbd, x, t_x, T)),
+        "expected": spread(clv.expected_purchases(bgnbd, horizon, x, t_x, T)),
         "clv": None,
     }
     try:
-        gamma_gamma = clv.fit_gamma_gamma(summary.x, summary.monetary)
-        values["clv"] = clv.customer_lifetime_value(
-            bgnbd, gamma_gamma, summary.x, summary.t_x, summary.T, summary.monetary, period_days=1.0
+        gamma_gamma = clv.fit_gamma_gamma(x, spend)
+        values["clv"] = spread(
+            clv.customer_lifetime_value(bgnbd, gamma_gamma, x, t_x, T, spend, period_days=1.0)
         )
     except clv.FitError as error:
         reason = {"model": "gamma_gamma", "code": error.code, "message": error.message}
         return values, reason, bgnbd.params, {}
     return values, None, bgnbd.params, gamma_gamma.params
+
+
+def _value_or_none(values: np.ndarray | None, index: int) -> float | None:
+    if values is None or np.isnan(values[index]):
+        return None
+    return float(values[index])
 
 
 def score_customers(*, now: datetime | None = None) -> ScoringSummary:
@@ -264,9 +285,9 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
             recency_days=int(table.recency_days[i]),
             frequency=int(table.frequency[i]),
             monetary=_money(table.monetary[i]),
-            p_alive=None if p_alive is None else float(p_alive[i]),
-            expected_purchases=None if expected is None else float(expected[i]),
-            clv=None if lifetime is None else _money(lifetime[i]),
+            p_alive=_value_or_none(p_alive, i),
+            expected_purchases=_value_or_none(expected, i),
+            clv=None if (value := _value_or_none(lifetime, i)) is None else _money(value),
             churn_risk=None,
             churn_reasons=[],
             computed_at=now,

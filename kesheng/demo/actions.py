@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesheng.accounts.models import Role
+from kesheng.analytics.actions import score_customers
 from kesheng.commerce.actions import (
     grant_store_access,
     prepare_orders,
@@ -65,6 +66,7 @@ class DemoLoadSummary:
     responses_created: int = 0
     segments_created: int = 0
     loyalty_tiers: dict[str, int] = field(default_factory=dict)  # tier code -> members given it
+    scored_customers: int = 0  # customers with RFM (and CLV) scores after the load
     staff_logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, password, role
 
 
@@ -106,6 +108,9 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         summary.surveys_created, summary.responses_created = _save_surveys(data, seed=seed, now=now)
         summary.segments_created = _save_segments()
         summary.loyalty_tiers = load_demo_loyalty(now=now).by_tier
+        # The 360 page and the RFM API have something to show at once, not after the first
+        # nightly run (a second or two for the default 5,000 customers).
+        summary.scored_customers = score_customers(now=now).customers
     return summary
 
 

@@ -255,3 +255,14 @@ def test_the_360_page_shows_the_scores_panel(few, client):
     assert "Loyal" in html and "R4 F4 M4" in html
     empty = client.get("/customers/C4/", headers={"Accept-Language": "en"}).content.decode()
     assert "No scores yet" in empty
+
+
+def test_a_customer_whose_first_order_is_today_gets_rfm_and_waits_for_clv(many, make_customer):
+    make_customer("NEW")
+    _orders([("new-1", "NEW", 0, "80.00", "completed")])
+    summary = score_customers(now=NOW)
+    assert summary.clv_error is None
+    new = _score("NEW")
+    assert (new.recency_days, new.frequency, new.segment) == (0, 1, "new")
+    assert (new.p_alive, new.expected_purchases, new.clv) == (None, None, None)
+    assert _score("M00").p_alive is not None

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Avg, Count, Max, Sum
 from django.utils import timezone
@@ -140,6 +141,18 @@ def _parse_clv_options(
     return end, PERIODS.get(period, 1.0), months
 
 
+def _not_new_on(customer_pks: np.ndarray, order_dates: np.ndarray, day: date) -> np.ndarray:
+    """A mask of the orders of customers whose first order is not on ``day``: on the
+    calibration end those have T = 0, which the models cannot read."""
+    if len(customer_pks) == 0:
+        return np.ones(0, dtype=bool)
+    ids, customer = np.unique(customer_pks, return_inverse=True)
+    days = order_dates.astype(np.int64)
+    first = np.full(len(ids), np.iinfo(np.int64).max)
+    np.minimum.at(first, customer.ravel(), days)
+    return first[customer.ravel()] != np.datetime64(day, "D").astype(np.int64)
+
+
 def fit_lifetime_value(
     *,
     calibration_end: str | None = None,
@@ -164,15 +177,18 @@ def fit_lifetime_value(
             end=today,
             period_days=period_days,
         )
-        bgnbd = clv.fit_bgnbd(summary.x, summary.t_x, summary.T)
-        gamma_gamma = clv.fit_gamma_gamma(summary.x, summary.monetary)
+        # A customer whose first order is today has no history to fit (T = 0).
+        known = summary.T > 0
+        x, t_x, T = summary.x[known], summary.t_x[known], summary.T[known]
+        bgnbd = clv.fit_bgnbd(x, t_x, T)
+        gamma_gamma = clv.fit_gamma_gamma(x, summary.monetary[known])
         values = clv.customer_lifetime_value(
             bgnbd,
             gamma_gamma,
-            summary.x,
-            summary.t_x,
-            summary.T,
-            summary.monetary,
+            x,
+            t_x,
+            T,
+            summary.monetary[known],
             period_days=period_days,
             horizon_months=months,
         )
@@ -183,10 +199,11 @@ def fit_lifetime_value(
         end = first + timedelta(days=(today - first).days * 2 // 3)
     holdout: dict[str, Any]
     try:
+        keep = _not_new_on(orders.customer_pks, orders.order_dates, end)
         check = clv.calibration_holdout(
-            orders.customer_pks,
-            orders.order_dates,
-            orders.amounts,
+            orders.customer_pks[keep],
+            orders.order_dates[keep],
+            orders.amounts[keep],
             calibration_end=end,
             holdout_end=today,
             period_days=period_days,
