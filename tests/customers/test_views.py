@@ -139,7 +139,13 @@ def test_customer_360_shows_profile_identities_consent_orders_and_timeline(staff
     for text in ["王芳", "教师", "c001@example.com", "o-c001-wx", "C001-O1", "TEA-01", "¥256.00"]:
         assert text in html
     profile = response.context["profile"]
-    assert [panel.name for panel in profile.panels] == ["loyalty", "cases", "orders", "events"]
+    assert [panel.name for panel in profile.panels] == [
+        "loyalty",
+        "cases",
+        "orders",
+        "events",
+        "scores",
+    ]
     assert [(item.entry.kind, item.entry.title) for item in profile.timeline] == [
         ("order", "C001-O1"),
         ("order", "C001-O0"),
