@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kesheng.commerce.models import Store
 from kesheng.customers.models import Customer
@@ -22,7 +23,7 @@ from kesheng.surveys.models import Response
 class CaseStatus(models.TextChoices):
     NEW = "new", _("new")
     ACKNOWLEDGED = "acknowledged", _("acknowledged")
-    IN_PROGRESS = "in_progress", _("in progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("case status", "in progress")
     WAITING_ON_CUSTOMER = "waiting_on_customer", _("waiting on customer")
     RESOLVED = "resolved", _("resolved")
     CLOSED = "closed", _("closed")
@@ -250,7 +251,7 @@ class Case(models.Model):
 
 
 class CaseEventKind(models.TextChoices):
-    OPENED = "opened", _("opened")
+    OPENED = "opened", pgettext_lazy("case history", "opened")
     STATUS = "status", _("status changed")
     ASSIGNED = "assigned", _("assigned")
     URGENCY = "urgency", _("urgency changed")
