@@ -13,7 +13,7 @@ import uuid
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from kesheng.celery import app
 from kesheng.core.events import emit, subscribe, unsubscribe
@@ -97,8 +97,13 @@ def test_domain_event_is_dispatched_by_a_worker_through_redis(redis_worker):
             emit("test.through_broker", {"order_id": "O-REDIS-1"})
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            if DomainEvent.objects.filter(dispatched_at__isnull=False).exists():
-                break
+            try:
+                if DomainEvent.objects.filter(dispatched_at__isnull=False).exists():
+                    break
+            except OperationalError:
+                # SQLite's shared in-memory test database refuses a read while the worker
+                # thread's dispatch holds the table ("database table is locked"): ask again.
+                pass
             time.sleep(0.1)
     finally:
         unsubscribe("test.through_broker", handler)
