@@ -26,6 +26,7 @@ from kesheng.analytics import clv, rfm
 from kesheng.analytics.metrics import METRICS
 from kesheng.analytics.models import (
     AnswerCountByDay,
+    AnswerCountByDayAndTouchpoint,
     AnswerCountByMonth,
     CountedResponse,
     CustomerScore,
@@ -143,6 +144,7 @@ def count_new_responses(
             day = TruncDate("response__completed_at", tzinfo=zone)
             month = TruncMonth("response__completed_at", tzinfo=zone, output_field=DateField())
             _add_counts(AnswerCountByDay, {"day": day}, batch, metric_of_answer)
+            _add_counts(AnswerCountByDayAndTouchpoint, {"day": day}, batch, metric_of_answer)
             _add_counts(AnswerCountByMonth, {"month": month}, batch, metric_of_answer)
     return claimed
 
@@ -152,7 +154,7 @@ def recount_answers() -> int:
     business time zone, or responses deleted outside Kesheng's actions). One transaction:
     readers see the old counts until the new ones are complete. Returns the responses
     counted."""
-    tables = [AnswerCountByDay, AnswerCountByMonth, CountedResponse]
+    tables = [AnswerCountByDay, AnswerCountByDayAndTouchpoint, AnswerCountByMonth, CountedResponse]
     with transaction.atomic():
         with connection.cursor() as cursor:
             for table in tables:

@@ -4,10 +4,11 @@ thousand pre-counted rows instead of millions of answers.
 ``AnswerCountByMonth`` holds, for every NPS, CSAT and CES answer value, how many completed
 responses gave it, per survey, question, month in the business time zone, store, channel,
 touchpoint, staff member and language. ``AnswerCountByDay`` holds the same per day but only per
-survey, question and store: a day table with every dimension would be nearly as large as the
+survey, question and store, and ``AnswerCountByDayAndTouchpoint`` per day, survey, question,
+channel and touchpoint: a day table with every dimension would be nearly as large as the
 answers themselves (a chain's stores × channels × touchpoints × scale points outnumber a day's
-responses), while a trend by day or week, the days at the ends of a period and a store
-manager's view need only these. They are a cache of
+responses), while a trend by day or week, the days at the ends of a period, a store manager's
+view and the dashboard's breakdown by touchpoint each need only one of these. They are a cache of
 ``surveys.ResponseValue``: ``kesheng.analytics.actions.count_new_responses`` adds the responses
 not counted yet (``CountedResponse`` remembers which), and ``recount_answers`` rebuilds both
 from scratch. Ids are plain integers, 0 for "none", so that the unique key treats a missing
@@ -23,7 +24,6 @@ class AnswerCount(models.Model):
     metric = models.CharField(_("metric"), max_length=8)
     survey_id = models.PositiveIntegerField(_("survey id"))
     question = models.CharField(_("question"), max_length=64)
-    store_id = models.PositiveIntegerField(_("store id"), default=0)
     value = models.FloatField(_("value"))
     count = models.PositiveIntegerField(_("count"))
 
@@ -36,6 +36,7 @@ class AnswerCount(models.Model):
 
 class AnswerCountByDay(AnswerCount):
     day = models.DateField(_("day"))
+    store_id = models.PositiveIntegerField(_("store id"), default=0)
 
     # The columns that tell one row from another, in the order of the unique key.
     KEY = ("survey_id", "question", "day", "store_id", "value", "metric")
@@ -51,8 +52,38 @@ class AnswerCountByDay(AnswerCount):
         ]
 
 
+class AnswerCountByDayAndTouchpoint(AnswerCount):
+    """Per day and survey, question, channel and touchpoint, across stores: a trend or
+    breakdown by channel or touchpoint over days, for anyone who sees every store."""
+
+    day = models.DateField(_("day"))
+    channel_id = models.PositiveIntegerField(_("channel id"), default=0)
+    touchpoint_id = models.PositiveIntegerField(_("touchpoint id"), default=0)
+
+    KEY = ("survey_id", "question", "day", "channel_id", "touchpoint_id", "value", "metric")
+
+    class Meta:
+        verbose_name = _("answer count by day and touchpoint")
+        verbose_name_plural = _("answer counts by day and touchpoint")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "survey_id",
+                    "question",
+                    "day",
+                    "channel_id",
+                    "touchpoint_id",
+                    "value",
+                    "metric",
+                ],
+                name="answer_count_day_touchpoint_key",
+            )
+        ]
+
+
 class AnswerCountByMonth(AnswerCount):
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    store_id = models.PositiveIntegerField(_("store id"), default=0)
     channel_id = models.PositiveIntegerField(_("channel id"), default=0)
     touchpoint_id = models.PositiveIntegerField(_("touchpoint id"), default=0)
     staff_id = models.PositiveIntegerField(_("staff member id"), default=0)

@@ -188,3 +188,28 @@ def test_the_recount_command_rebuilds_the_counts(survey):
     call_command("analytics", "recount", "--json", stdout=out)
     assert json.loads(out.getvalue())["responses"] == 8
     assert sum(AnswerCountByMonth.objects.filter(metric="nps").values_list("count", flat=True)) == 8
+
+
+@pytest.mark.parametrize(
+    ("bys", "fields", "store_ids", "table"),
+    [
+        (("touchpoint",), {}, None, "AnswerCountByDayAndTouchpoint"),
+        (("day",), {"channel_codes": ("qr",)}, None, "AnswerCountByDayAndTouchpoint"),
+        (("store",), {}, None, "AnswerCountByDay"),
+        (("day",), {}, [1], "AnswerCountByDay"),
+        (("touchpoint",), {}, [1], None),  # a store manager's touchpoints: from the answers
+        (("language",), {}, None, None),
+    ],
+)
+def test_the_days_of_a_period_come_from_the_day_table_that_knows_the_dimensions(
+    bys, fields, store_ids, table
+):
+    from kesheng.analytics.queries.answer_counts import _plan
+    from kesheng.analytics.queries.metrics import MetricFilters
+
+    filters = MetricFilters(date_from=date(2026, 10, 2), date_to=date(2026, 10, 31), **fields)
+    months, day_table, day_ranges, left = _plan(filters, bys, store_ids)
+    assert months is None
+    assert (day_table.__name__ if day_table else None) == table
+    whole = [(date(2026, 10, 2), date(2026, 10, 31))]
+    assert (day_ranges, left) == ((whole, []) if table else ([], whole))

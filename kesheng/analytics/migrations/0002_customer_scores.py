@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analytics", "0001_answer_counts_by_day_and_month"),
+        ("analytics", "0001_answer_counts"),
         ("customers", "0003_staff_role_segment_permissions"),
     ]
 

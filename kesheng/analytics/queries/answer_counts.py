@@ -3,9 +3,10 @@ of the answers themselves: what makes a dashboard over millions of responses ans
 milliseconds.
 
 A period is read from the month table for the whole months it covers, and the days at its ends
-(or the whole period, for a breakdown by day or week) from the day table, which knows only the
-survey, question and store: when a channel, touchpoint or staff member is asked for, those days
-are left for the caller to read from the answers. The result has the shape the answer-level
+(or the whole period, for a breakdown by day or week) from a day table: the one by store, or
+the one by channel and touchpoint (across stores). When neither knows every dimension asked for
+(a store and a touchpoint together, a staff member, a language), those days are left for the
+caller to read from the answers. The result has the shape the answer-level
 queries of ``metrics.py`` produce: counts per answer value for each tuple of group keys, and a
 label for each key. ``None`` means "these tables cannot answer that" (a segment, a breakdown by
 another question's answer): the caller reads the answers instead.
@@ -20,7 +21,11 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import get_language, gettext
 
-from kesheng.analytics.models import AnswerCountByDay, AnswerCountByMonth
+from kesheng.analytics.models import (
+    AnswerCountByDay,
+    AnswerCountByDayAndTouchpoint,
+    AnswerCountByMonth,
+)
 from kesheng.commerce.models import StaffMember, Store
 from kesheng.surveys.models import Survey
 from kesheng.tracking.models import Channel, Touchpoint
@@ -39,8 +44,11 @@ COUNTED_BY = {
     "month": "month",
 }
 
-# What the day table can break down by.
-COUNTED_BY_DAY = {"store", "city", "survey", "day", "week", "month"}
+# What each day table can break down and filter by.
+DAY_TABLES = (
+    (AnswerCountByDay, {"store", "city", "survey", "day", "week", "month"}),
+    (AnswerCountByDayAndTouchpoint, {"channel", "touchpoint", "survey", "day", "week", "month"}),
+)
 
 Counts = dict[tuple[str, ...], dict[float, int]]
 Labels = dict[str, dict[str, str]]
@@ -74,13 +82,16 @@ def _ids(model, codes: tuple[str, ...]) -> list[int]:
     return list(model.objects.filter(code__in=codes).values_list("pk", flat=True))
 
 
-def _condition(metric: str, questions: dict[int, set[str]], filters, store_ids) -> Q:
-    """The rows of either table that the filters select (the channel, touchpoint and staff
-    filters apply to the month table only)."""
+def _condition(metric: str, questions: dict[int, set[str]]) -> Q:
+    """The rows of any table for the metric's questions."""
     which = Q()
     for survey_id, names in questions.items():
         which |= Q(survey_id=survey_id, question__in=sorted(names))
-    condition = Q(metric=metric) & which
+    return Q(metric=metric) & which
+
+
+def _store_condition(filters, store_ids) -> Q:
+    condition = Q()
     if filters.store_codes:
         condition &= Q(store_id__in=_ids(Store, filters.store_codes))
     if store_ids is not None:
@@ -88,12 +99,17 @@ def _condition(metric: str, questions: dict[int, set[str]], filters, store_ids) 
     return condition
 
 
-def _month_condition(filters) -> Q:
+def _touchpoint_condition(filters) -> Q:
     condition = Q()
     if filters.channel_codes:
         condition &= Q(channel_id__in=_ids(Channel, filters.channel_codes))
     if filters.touchpoint_codes:
         condition &= Q(touchpoint_id__in=_ids(Touchpoint, filters.touchpoint_codes))
+    return condition
+
+
+def _staff_condition(filters) -> Q:
+    condition = Q()
     if getattr(filters, "staff_codes", ()):
         condition &= Q(staff_id__in=_ids(StaffMember, filters.staff_codes))
     return condition
@@ -155,33 +171,54 @@ def _key_labels(bys: tuple[str, ...], raw_keys: list[set]) -> list[dict[Any, tup
     return result
 
 
-def _plan(filters, bys: tuple[str, ...]):
+def _needed(filters, bys: tuple[str, ...], store_ids) -> set[str]:
+    """The dimensions a query needs: its breakdowns and the filters it sets."""
+    needed = set(bys)
+    if filters.store_codes or store_ids is not None:
+        needed.add("store")
+    if filters.channel_codes:
+        needed.add("channel")
+    if filters.touchpoint_codes:
+        needed.add("touchpoint")
+    if getattr(filters, "staff_codes", ()):
+        needed.add("staff")
+    return needed
+
+
+def _plan(filters, bys: tuple[str, ...], store_ids):
     """Where each part of the period is read: the whole months from the month table (None:
-    not used; (None, None): all months), day ranges from the day table, and day ranges left
-    to the answers."""
-    day_table_answers = all(by in COUNTED_BY_DAY for by in bys) and not (
-        filters.channel_codes or filters.touchpoint_codes or getattr(filters, "staff_codes", ())
-    )
+    not used; (None, None): all months), day ranges from a day table (None when no day table
+    knows every dimension needed), and day ranges left to the answers."""
+    needed = _needed(filters, bys, store_ids)
+    day_table = next((table for table, known in DAY_TABLES if needed <= known), None)
     whole = (filters.date_from, filters.date_to)
     by_day = any(by in ("day", "week") for by in bys)
     if by_day or (filters.date_from is None) != (filters.date_to is None):
-        return (None, [whole], []) if day_table_answers else (None, [], [whole])
+        return (None, day_table, [whole], []) if day_table else (None, None, [], [whole])
     if filters.date_from is None:
-        return (None, None), [], []
+        return (None, None), None, [], []
     months, edges = split_period(filters.date_from, filters.date_to)
-    return (months, edges, []) if day_table_answers else (months, [], edges)
+    return (months, day_table, edges, []) if day_table else (months, None, [], edges)
 
 
-def _rows(metric, questions, filters, bys, store_ids, months, day_ranges) -> list[QuerySet]:
-    condition = _condition(metric, questions, filters, store_ids)
+def _rows(
+    metric, questions, filters, bys, store_ids, months, day_table, day_ranges
+) -> list[QuerySet]:
+    condition = _condition(metric, questions)
+    stores, touchpoints = _store_condition(filters, store_ids), _touchpoint_condition(filters)
     parts: list[QuerySet] = []
     if months is not None:
-        in_months = AnswerCountByMonth.objects.filter(condition, _month_condition(filters))
+        in_months = AnswerCountByMonth.objects.filter(
+            condition, stores, touchpoints, _staff_condition(filters)
+        )
         if months[0] is not None:
             in_months = in_months.filter(month__gte=months[0], month__lte=months[1])
         parts.append(_grouped(in_months, bys, False))
     for start, end in day_ranges:
-        in_days = AnswerCountByDay.objects.filter(condition)
+        # The plan chose a table that has every dimension these conditions name.
+        in_days = day_table.objects.filter(
+            condition, stores if day_table is AnswerCountByDay else touchpoints
+        )
         if start is not None:
             in_days = in_days.filter(day__gte=start)
         if end is not None:
@@ -203,10 +240,10 @@ def counted_answers(
     read from the answers); None when the tables cannot answer at all."""
     if filters.segment_id is not None or any(by not in COUNTED_BY for by in bys):
         return None
-    months, day_ranges, left = _plan(filters, bys)
+    months, day_table, day_ranges, left = _plan(filters, bys, store_ids)
     raw: dict[tuple, dict[float, int]] = defaultdict(dict)
     raw_keys: list[set] = [set() for _ in bys]
-    for part in _rows(metric, questions, filters, bys, store_ids, months, day_ranges):
+    for part in _rows(metric, questions, filters, bys, store_ids, months, day_table, day_ranges):
         for row in part:
             key = tuple(row[f"g{index}"] for index in range(len(bys)))
             for index, value in enumerate(key):
