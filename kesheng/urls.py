@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("kesheng.customers.urls")),
     path("", include("kesheng.tracking.urls")),
     path("", include("kesheng.surveys.urls_public")),
+    path("", include("kesheng.feedback.urls_public")),
 ]

@@ -10,7 +10,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kesheng.accounts.models import Role
-from kesheng.commerce.models import Order, OrderStatus, StoreAccess
+from kesheng.commerce.models import Order, OrderStatus, Store, StoreAccess
 from kesheng.core.parsing import CENT
 from kesheng.core.templatetags.kesheng_format import format_money
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
@@ -267,3 +267,29 @@ def list_kept_order_arrays(*, currency: str, end: datetime | None = None) -> Ord
         order_dates=np.array(days, dtype="datetime64[D]"),
         amounts=np.array(amounts, dtype=np.float64),
     )
+
+
+@dataclass(frozen=True)
+class OrderReference:
+    """Who bought an order and where, for something that names it (a complaint)."""
+
+    order_pk: int
+    customer_id: str
+    store_code: str | None
+
+
+def find_order_reference(order_id: str) -> OrderReference | None:
+    """The order with this id (exactly as the business numbers it), or None; one query."""
+    row = (
+        Order.objects.filter(order_id=order_id)
+        .values_list("pk", "customer__customer_id", "store__code")
+        .first()
+    )
+    if row is None:
+        return None
+    return OrderReference(order_pk=row[0], customer_id=row[1], store_code=row[2])
+
+
+def list_active_stores():
+    """The stores a public page may offer, by code."""
+    return Store.objects.filter(is_active=True).order_by("code")

@@ -9,6 +9,7 @@ New items and items whose text was edited are analysed by the Celery task
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections.abc import Iterable
@@ -18,10 +19,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from kesheng.commerce.models import Product, Store
+from kesheng.commerce.queries import find_order_reference
 from kesheng.core.errors import FieldError, InvalidInput
 from kesheng.core.events import emit
 from kesheng.core.ingest import IngestResult, Prepared, Rejection, chunked
@@ -32,9 +35,11 @@ from kesheng.customers.queries import map_customer_ids
 from kesheng.feedback.models import (
     EXTERNAL_SOURCES,
     AnalysisStatus,
+    ComplaintDetails,
     FeedbackItem,
     FeedbackSource,
 )
+from kesheng.feedback.photos import CheckedPhoto
 from kesheng.feedback.text.analysis import analyse_text
 from kesheng.feedback.text.sentiment import model_version
 from kesheng.surveys.definition import iter_questions
@@ -521,3 +526,103 @@ def edit_feedback_text(*, item: FeedbackItem, text: str) -> FeedbackItem:
         item.save(update_fields=["text", "text_edited_at", "analysis_status"])
         schedule_analysis([item.pk])
     return item
+
+
+# --- the public complaint form ----------------------------------------------------------------
+
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's: no I, L, O, U
+
+
+def complaint_reference(form_key: str) -> str:
+    """The reference a complaint is known by (``CF-`` and 10 characters), derived from the
+    form's one-time key with the secret key: the same form sent twice gives the same reference
+    (and so one item), and nobody can choose another complaint's reference."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:complaint:{form_key}".encode()).digest()
+    number = int.from_bytes(digest[:8], "big")
+    characters = []
+    for _ in range(10):
+        number, index = divmod(number, 32)
+        characters.append(_REFERENCE_ALPHABET[index])
+    return "CF-" + "".join(characters)
+
+
+@dataclass(frozen=True)
+class ComplaintInput:
+    """A complaint as the public form checked it (phone and email already normalised)."""
+
+    form_key: str
+    text: str
+    language: str = ""
+    store: str | None = None
+    order_number: str = ""
+    contact_name: str = ""
+    phone: str | None = None
+    email: str | None = None
+    contact_requested: bool = False
+    consent_to_contact: bool = False
+    photo: CheckedPhoto | None = None
+
+
+@dataclass(frozen=True)
+class ComplaintResult:
+    reference: str
+    item: FeedbackItem
+    created: bool
+
+
+def submit_complaint(*, complaint: ComplaintInput) -> ComplaintResult:
+    """Store a complaint from the public form as a feedback item (source ``complaint``, source
+    id its reference) with its contact details and photo, and schedule its analysis. An order
+    number that matches an order links the order's customer and (when no store was chosen) its
+    store; else a phone or email that is already a customer's identity links that customer.
+    Nobody is created or merged from what an anonymous visitor typed: the details are
+    unverified. The same form sent twice stores one item. Emits ``feedback.created`` (the
+    cases rule opens a complaint case). Raises InvalidInput on ``text``, ``phone`` or
+    ``store``."""
+    text = complaint.text.strip()
+    if not text:
+        raise InvalidInput([FieldError("text", "is required")])
+    if complaint.contact_requested and not (complaint.phone or complaint.email):
+        raise InvalidInput([FieldError("phone", "a phone or an email is needed to contact you")])
+    reference = complaint_reference(complaint.form_key)
+    order = find_order_reference(complaint.order_number) if complaint.order_number else None
+    raw = {
+        "source": FeedbackSource.COMPLAINT.value,
+        "source_id": reference,
+        "text": text,
+        "store": complaint.store or (order.store_code if order else None),
+        "customer_id": order.customer_id if order else None,
+        "email": complaint.email,
+        "phone": complaint.phone,
+        "language": complaint.language,
+        "author": complaint.contact_name,
+    }
+    prepared = prepare_feedback([raw])
+    if prepared.rejected:
+        rejection = prepared.rejected[0]
+        raise InvalidInput([FieldError(rejection.field, rejection.reason)])
+    with transaction.atomic():
+        result = write_feedback(prepared)
+        item = FeedbackItem.objects.get(source=FeedbackSource.COMPLAINT, source_id=reference)
+        if not result.created_ids:
+            return ComplaintResult(reference=reference, item=item, created=False)
+        details = ComplaintDetails(
+            item=item,
+            contact_name=complaint.contact_name,
+            phone=complaint.phone or "",
+            email=complaint.email or "",
+            contact_requested=complaint.contact_requested,
+            consent_to_contact=complaint.consent_to_contact,
+            order_number=complaint.order_number,
+            order_id=order.order_pk if order else None,
+        )
+        if complaint.photo is not None:
+            # Saved last: a failure before this point leaves no file behind.
+            details.photo_content_type = complaint.photo.content_type
+            details.photo.save(
+                f"photo.{complaint.photo.extension}",
+                ContentFile(complaint.photo.content),
+                save=False,
+            )
+        details.save()
+    return ComplaintResult(reference=reference, item=item, created=True)

@@ -1,10 +1,17 @@
-"""The inbox's filters."""
+"""The inbox's filters and the public complaint form."""
+
+import re
+import secrets
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kesheng.commerce.models import Store
+from kesheng.commerce.queries import list_active_stores
+from kesheng.customers.identity import normalize_phone
+from kesheng.feedback.actions import ComplaintInput
 from kesheng.feedback.models import FeedbackSource, SentimentLabel
+from kesheng.feedback.photos import MAX_PHOTO_BYTES, CheckedPhoto, PhotoRefused, check_photo
 from kesheng.feedback.queries import FeedbackFilters
 
 
@@ -62,4 +69,112 @@ class InboxFilterForm(forms.Form):
             date_from=data["date_from"],
             date_to=data["date_to"],
             search=data["q"].strip(),
+        )
+
+
+COMPLAINT_TEXT_MIN, COMPLAINT_TEXT_MAX = 5, 5000
+_FORM_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class ComplaintForm(forms.Form):
+    """The public complaint form. Only ``text`` is required; asking to be contacted needs a
+    phone or an email, and leaving any contact detail needs the consent box ticked."""
+
+    text = forms.CharField(
+        label=_("What happened?"),
+        min_length=COMPLAINT_TEXT_MIN,
+        max_length=COMPLAINT_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Please tell us what happened.")},
+    )
+    store = forms.ModelChoiceField(
+        label=_("Store"),
+        queryset=Store.objects.none(),
+        required=False,
+        empty_label=_("Not about a store, or I don't know"),
+        to_field_name="code",
+    )
+    order_number = forms.CharField(label=_("Order number"), required=False, max_length=100)
+    contact_name = forms.CharField(label=_("Your name"), required=False, max_length=100)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    contact_requested = forms.BooleanField(
+        label=_("Please contact me about this complaint"), required=False
+    )
+    consent_to_contact = forms.BooleanField(
+        label=_(
+            "I agree that my name, phone and email are kept and used only to handle this complaint."
+        ),
+        required=False,
+    )
+    photo = forms.FileField(label=_("Photo (optional)"), required=False)
+    key = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].queryset = list_active_stores()  # type: ignore[attr-defined]
+
+    def clean_phone(self) -> str | None:
+        phone = self.cleaned_data["phone"].strip()
+        if not phone:
+            return None
+        try:
+            return normalize_phone(phone)
+        except ValueError:
+            raise forms.ValidationError(_("Please enter a valid phone number.")) from None
+
+    def clean_email(self) -> str | None:
+        return self.cleaned_data["email"].strip().lower() or None
+
+    def clean_photo(self) -> CheckedPhoto | None:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        if upload.size > MAX_PHOTO_BYTES:
+            raise forms.ValidationError(
+                _("The photo is larger than %(size)s MB.") % {"size": MAX_PHOTO_BYTES // 2**20}
+            )
+        try:
+            return check_photo(upload.read())
+        except PhotoRefused as refused:
+            if refused.code == "too_many_pixels":
+                raise forms.ValidationError(_("The photo has too many pixels.")) from None
+            raise forms.ValidationError(_("Please choose a JPEG, PNG or WebP photo.")) from None
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        # A form sent without its key (a script, a stale page) still gets a complaint of its own.
+        return key if _FORM_KEY.match(key) else secrets.token_urlsafe(24)
+
+    def clean(self):
+        cleaned = super().clean()
+        phone, email = cleaned.get("phone"), cleaned.get("email")
+        reachable = phone or email
+        typed_badly = self.has_error("phone") or self.has_error("email")
+        if cleaned.get("contact_requested") and not reachable and not typed_badly:
+            self.add_error(
+                "phone", _("Please give a phone number or an email so we can contact you.")
+            )
+        has_details = reachable or cleaned.get("contact_name")
+        if has_details and not cleaned.get("consent_to_contact"):
+            self.add_error(
+                "consent_to_contact",
+                _("Please agree, or leave your name, phone and email empty."),
+            )
+        return cleaned
+
+    def complaint(self, *, language: str) -> ComplaintInput:
+        data = self.cleaned_data
+        return ComplaintInput(
+            form_key=data["key"],
+            text=data["text"].strip(),
+            language=language,
+            store=data["store"].code if data["store"] else None,
+            order_number=data["order_number"].strip(),
+            contact_name=data["contact_name"].strip(),
+            phone=data["phone"],
+            email=data["email"],
+            contact_requested=data["contact_requested"],
+            consent_to_contact=data["consent_to_contact"],
+            photo=data["photo"],
         )

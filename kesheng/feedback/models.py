@@ -6,10 +6,12 @@ so the inbox, the analysis and (later) cases and alerts read one place. ``source
 ``source_id`` (the source's own id) is unique: the same item sent twice is stored once.
 """
 
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kesheng.commerce.models import Product, Store
+from kesheng.commerce.models import Order, Product, Store
 from kesheng.customers.models import Customer
 from kesheng.surveys.models import Response
 from kesheng.tracking.models import Channel, Touchpoint
@@ -119,3 +121,49 @@ class FeedbackItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.source_id}"
+
+
+def complaint_photo_path(instance: "ComplaintDetails", filename: str) -> str:
+    """Where a complaint's photo goes under MEDIA_ROOT: a random name (never the sender's file
+    name, which may carry their name or a path) with the extension of the checked format."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"complaints/{secrets.token_hex(16)}.{extension}"
+
+
+class ComplaintDetails(models.Model):
+    """What the public complaint form adds to its feedback item: how to reach the person, the
+    order they named, and their photo. Kept apart from ``FeedbackItem`` because only complaints
+    carry contact details, and erasing them must not touch the item's text or its case."""
+
+    item = models.OneToOneField(
+        FeedbackItem,
+        on_delete=models.CASCADE,
+        related_name="complaint",
+        verbose_name=_("feedback item"),
+    )
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    contact_requested = models.BooleanField(_("asked to be contacted"), default=False)
+    consent_to_contact = models.BooleanField(_("consented to be contacted"), default=False)
+    # As typed, so an agent sees it even when it matched no order.
+    order_number = models.CharField(_("order number"), max_length=100, blank=True)
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("order"),
+    )
+    # Stored by the default storage under MEDIA_ROOT; MEDIA_URL is not served, only the
+    # staff view ``feedback:complaint_photo`` reads it.
+    photo = models.FileField(_("photo"), upload_to=complaint_photo_path, blank=True)
+    photo_content_type = models.CharField(_("photo type"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint details")
+        verbose_name_plural = _("complaint details")
+
+    def __str__(self) -> str:
+        return f"complaint {self.item_id}"

@@ -66,7 +66,9 @@ def list_feedback(
 def get_feedback_item(item_id: int, *, store_ids: frozenset[int] | None) -> FeedbackItem:
     item = (
         visible_feedback(store_ids)
-        .select_related("store", "channel", "touchpoint", "customer", "product", "response")
+        .select_related(
+            "store", "channel", "touchpoint", "customer", "product", "response", "complaint"
+        )
         .filter(pk=item_id)
         .first()
     )

@@ -7,4 +7,5 @@ app_name = "feedback"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:item_id>/", views.item_detail, name="detail"),
+    path("<int:item_id>/photo/", views.complaint_photo, name="complaint_photo"),
 ]

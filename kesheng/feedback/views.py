@@ -3,7 +3,7 @@ item. A store manager sees only the items of their stores."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -45,3 +45,28 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             status=404,
         )
     return render(request, "feedback/item_detail.html", {"item": item})
+
+
+@login_required
+@permission_required(VIEW_FEEDBACK, raise_exception=True)
+def complaint_photo(request: HttpRequest, item_id: int) -> HttpResponse:
+    """A complaint's photo, to staff who may see the item only: photos live under MEDIA_ROOT,
+    which nothing serves publicly."""
+    try:
+        item = get_feedback_item(item_id, store_ids=visible_store_ids(request.user))
+        details = getattr(item, "complaint", None)
+        if details is None or not details.photo:
+            raise NotFound(f"no photo for feedback item {item_id}")
+        photo = details.photo.open("rb")
+    except (NotFound, FileNotFoundError):
+        return render(
+            request,
+            "staff_error.html",
+            {"message": _("No photo for feedback item %(id)s.") % {"id": item_id}},
+            status=404,
+        )
+    response = FileResponse(photo, content_type=details.photo_content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

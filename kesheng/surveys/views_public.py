@@ -8,13 +8,10 @@ a crawler leaves nothing behind. Public POSTs are rate-limited per IP address an
 honeypot field; CSRF protection stays on.
 """
 
-import hashlib
 import re
 import secrets
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -24,6 +21,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from kesheng.core.errors import NotFound
+from kesheng.core.ratelimit import over_rate_limit
 from kesheng.surveys import flow
 from kesheng.surveys.actions.responses import (
     InvitationUnusable,
@@ -59,23 +57,11 @@ def _cookie_name(survey: Survey) -> str:
 
 
 def _over_rate_limit(request: HttpRequest) -> bool:
-    """Count this POST against the sender's address for the current minute (in the cache, so
-    web processes sharing Redis share the count). The address is hashed: the cache never holds
-    a respondent's IP."""
-    limit = settings.KESHENG_PUBLIC_POSTS_PER_MINUTE
-    if limit <= 0:
-        return False
-    address = request.META.get("REMOTE_ADDR", "")
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:24]
-    key = f"kesheng:survey-posts:{digest}:{int(time.time() // 60)}"
-    if cache.add(key, 1, timeout=90):
-        return False
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=90)
-        count = 1
-    return count > limit
+    """Count this POST against the sender's address for the current minute (the cache key
+    ``kesheng:survey-posts:...`` as before the helper moved to core)."""
+    return over_rate_limit(
+        request, scope="survey-posts", limit=settings.KESHENG_PUBLIC_POSTS_PER_MINUTE
+    )
 
 
 def _message(
