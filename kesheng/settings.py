@@ -279,7 +279,8 @@ LOGGING = {
 # --- Kesheng itself ----------------------------------------------------------------------------
 KESHENG_DEFAULT_CURRENCY = env_str("KESHENG_DEFAULT_CURRENCY", "CNY")
 KESHENG_API_MAX_BATCH = env_int("KESHENG_API_MAX_BATCH", 1000)
-# Posts one IP address may make to the public survey pages per minute (0: no limit).
+# Posts one IP address may make per minute to the public survey pages, and apart from them to
+# the complaint form (0: no limit).
 KESHENG_PUBLIC_POSTS_PER_MINUTE = env_int("KESHENG_PUBLIC_POSTS_PER_MINUTE", 30)
 
 # --- messages to customers (docs/messaging.md) ---------------------------------------------------
