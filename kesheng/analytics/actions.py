@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -22,7 +22,7 @@ from django.db.models import Case, CharField, Count, DateField, Exists, F, Outer
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
-from kesheng.analytics import clv, rfm
+from kesheng.analytics import churn, clv, rfm
 from kesheng.analytics.metrics import METRICS
 from kesheng.analytics.models import (
     AnswerCountByDay,
@@ -31,10 +31,13 @@ from kesheng.analytics.models import (
     CountedResponse,
     CustomerScore,
 )
+from kesheng.cases.queries import count_cases_by_customer, count_open_cases_by_customer
 from kesheng.commerce.queries import OrderArrays, list_kept_order_arrays
 from kesheng.core.parsing import CENT
 from kesheng.surveys.exports import iter_definition_questions
 from kesheng.surveys.models import Response, ResponseStatus, ResponseValue, SurveyVersion
+from kesheng.surveys.queries.scores import list_customer_metric_answers
+from kesheng.tracking.queries import count_events_by_customer
 
 
 def _metric_of_answer(batch: int) -> Case | None:
@@ -188,6 +191,7 @@ class ScoringSummary:
     clv_error: dict[str, str] | None = None
     bgnbd: dict[str, float] | None = None
     gamma_gamma: dict[str, float] | None = None
+    churn: dict | None = None
 
     def to_json(self) -> dict:
         return {
@@ -199,6 +203,7 @@ class ScoringSummary:
             "clv_error": self.clv_error,
             "bgnbd": self.bgnbd,
             "gamma_gamma": self.gamma_gamma,
+            "churn": self.churn,
         }
 
 
@@ -258,11 +263,129 @@ def _value_or_none(values: np.ndarray | None, index: int) -> float | None:
     return float(values[index])
 
 
+class _Answers:
+    """Every customer's NPS and CSAT answers up to now, fetched once for every cut-off."""
+
+    def __init__(self, now: datetime) -> None:
+        self.by_metric = {}
+        for metric in ("nps", "csat"):
+            pks, days, numbers = list_customer_metric_answers(metric, end=now)
+            self.by_metric[metric] = (
+                np.array(pks, dtype=np.int64),
+                np.array(days, dtype="datetime64[D]"),
+                np.array(numbers, dtype=np.float64),
+            )
+
+
+def _counts(customer_ids: np.ndarray, columns: tuple[list[int], list[int]]) -> np.ndarray:
+    return churn.count_per_customer(customer_ids, np.array(columns[0], dtype=np.int64), columns[1])
+
+
+def _churn_indicators(
+    customer_ids: np.ndarray,
+    orders: OrderArrays,
+    answers: _Answers,
+    moment: datetime,
+    p_alive: np.ndarray | None,
+) -> churn.Indicators:
+    """Every churn indicator of ``customer_ids`` as things stood at ``moment``: a few grouped
+    queries (events, cases) and arrays read once (orders, answers), never a query per
+    customer."""
+    day = timezone.localtime(moment).date()
+    since, usual, order_days = churn.order_rhythm(
+        customer_ids, orders.customer_pks, orders.order_dates, day
+    )
+    scores = {
+        metric: churn.latest_answers(customer_ids, *answers.by_metric[metric], day)
+        for metric in ("nps", "csat")
+    }
+    window = timedelta(days=churn.ENGAGEMENT_WINDOW_DAYS)
+    recent = count_events_by_customer(start=moment - window, end=moment)
+    before = count_events_by_customer(start=moment - 2 * window, end=moment - window)
+    complaints = count_cases_by_customer(
+        opened_from=moment - timedelta(days=churn.COMPLAINT_WINDOW_DAYS), opened_to=moment
+    )
+    return churn.Indicators(
+        customer_ids=customer_ids,
+        days_since_last_order=since,
+        usual_gap_days=usual,
+        orders=order_days,
+        p_alive=np.full(len(customer_ids), np.nan) if p_alive is None else p_alive,
+        nps=scores["nps"][0],
+        nps_change=scores["nps"][1],
+        nps_days_ago=scores["nps"][2],
+        csat=scores["csat"][0],
+        csat_change=scores["csat"][1],
+        csat_days_ago=scores["csat"][2],
+        events_recent=_counts(customer_ids, recent),
+        events_before=_counts(customer_ids, before),
+        complaints=_counts(customer_ids, complaints),
+        open_cases=_counts(customer_ids, count_open_cases_by_customer(at=moment)),
+    )
+
+
+def _churn_classifier(
+    orders: OrderArrays, answers: _Answers, now: datetime
+) -> tuple[churn.ClassifierResult | None, str]:
+    """Train the classifier on the customers as they stood one window before the last one
+    (label: no order in the window after) and evaluate it on the last window; None and why
+    when the history cannot support it or the classifier does not beat ``MIN_HOLDOUT_AUC``.
+    P(alive) is left out of its inputs: it is not known at past cut-offs."""
+    if len(orders.customer_pks) == 0:
+        return None, "history_too_short"
+    window = timedelta(days=churn.CHURN_WINDOW_DAYS)
+    sets = []
+    for cutoff in (now - 2 * window, now - window):
+        day = np.datetime64(timezone.localtime(cutoff).date(), "D")
+        ids = np.unique(orders.customer_pks[orders.order_dates <= day])
+        indicators = _churn_indicators(ids, orders, answers, cutoff, None)
+        labels = churn.churn_labels(ids, orders.customer_pks, orders.order_dates, day)
+        sets.append((churn.features(indicators), labels))
+    (x_train, y_train), (x_test, y_test) = sets
+    enough, why = churn.has_enough_history(
+        orders.order_dates.min(), timezone.localtime(now).date(), y_train, y_test
+    )
+    if not enough:
+        return None, why
+    result = churn.train_classifier(x_train, y_train, x_test, y_test)
+    if not result.auc >= churn.MIN_HOLDOUT_AUC:
+        return result, "holdout_auc_too_low"
+    return result, ""
+
+
+def _churn_scores(
+    orders: OrderArrays, customer_ids: np.ndarray, p_alive: np.ndarray | None, now: datetime
+) -> tuple[np.ndarray, list[list[dict]], dict]:
+    """Churn risk and reasons for ``customer_ids`` now, and a report of the method: the
+    classifier when the history supports one that passes its holdout check, else the rules.
+    The reasons always come from the rules, so a risk is explained either way."""
+    answers = _Answers(now)
+    indicators = _churn_indicators(customer_ids, orders, answers, now, p_alive)
+    rules = churn.rule_scores(indicators)
+    classifier, why = _churn_classifier(orders, answers, now)
+    evaluation = classifier.to_json() if classifier is not None else None
+    if classifier is not None and not why:
+        without_p_alive = churn.Indicators(
+            **{
+                **indicators.__dict__,
+                "p_alive": np.full(len(customer_ids), np.nan),
+            }
+        )
+        risk = classifier.predict(churn.features(without_p_alive))
+        report = {"method": "classifier", "fallback_reason": None, "evaluation": evaluation}
+    else:
+        risk = rules.risk
+        report = {"method": "rules", "fallback_reason": why, "evaluation": evaluation}
+    report["at_risk"] = int((risk >= churn.AT_RISK).sum())
+    return risk, rules.reasons, report
+
+
 def score_customers(*, now: datetime | None = None) -> ScoringSummary:
     """Recompute every customer's stored scores (``CustomerScore``) from their kept orders in
     the default currency: RFM for each customer with an order, and P(alive), expected
     purchases over 12 months and CLV from BG/NBD and Gamma-Gamma fitted once on all of them
-    (left empty, with the reason in the summary, when the data cannot support a fit). Replaces
+    (left empty, with the reason in the summary, when the data cannot support a fit), and the
+    churn risk with its reasons (``_churn_scores``; the summary says which method). Replaces
     every score row in one transaction (customers without orders have none); emits nothing."""
     started = time.perf_counter()
     now = now or timezone.now()
@@ -276,6 +399,7 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
         clv_error = {"model": "bgnbd", "code": "no_customers", "message": "there are no orders"}
         bgnbd, gamma_gamma = {}, {}
     p_alive, expected, lifetime = values["p_alive"], values["expected"], values["clv"]
+    risk, reasons, churn_report = _churn_scores(orders, table.customer_ids, p_alive, now)
     keys = table.segment_keys
     rows = [
         CustomerScore(
@@ -290,8 +414,9 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
             p_alive=_value_or_none(p_alive, i),
             expected_purchases=_value_or_none(expected, i),
             clv=None if (value := _value_or_none(lifetime, i)) is None else _money(value),
-            churn_risk=None,
-            churn_reasons=[],
+            churn_risk=float(risk[i]),
+            churn_reasons=reasons[i],
+            churn_method=churn_report["method"],
             computed_at=now,
         )
         for i, customer_pk in enumerate(table.customer_ids.tolist())
@@ -309,6 +434,7 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
         clv_error=clv_error,
         bgnbd=bgnbd or None,
         gamma_gamma=gamma_gamma or None,
+        churn=churn_report,
     )
 
 

@@ -1,6 +1,6 @@
 """``GET /api/v1/metrics/{nps|csat|ces}``: the same scores and breakdowns as
 ``kesheng analytics``, with the same JSON (scope ``metrics:read``); a customer's stored scores
-and the RFM segments (scope ``customers:read``)."""
+the RFM segments and the churn-risk list (scope ``customers:read``)."""
 
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ from kesheng.analytics.queries import (
     compute_metric,
     compute_metric_by,
     get_customer_scores,
+    list_churn_risk,
     parse_metric_filters,
     summarise_rfm_segments,
 )
@@ -90,7 +91,10 @@ def get_metric(
     description=(
         '{"customer_id", "rfm": {"r", "f", "m", "segment", "segment_label", "recency_days", '
         '"frequency", "monetary"}, "p_alive", "expected_purchases", "clv", "churn_risk", '
-        '"churn_reasons": [...], "computed_at"} from the last scoring run. A known customer '
+        '"churn_reasons": [...], "churn_reason_codes": [...], "churn_method", "computed_at"} '
+        "from the last scoring run; churn_reasons in words in the request's language, "
+        'churn_reason_codes the same as codes with numbers ({"code": "overdue", "days": 94, '
+        '"usual": 30}), churn_method "rules" or "classifier". A known customer '
         "not scored yet (no kept order, or none before the last run) has rfm, p_alive, clv, "
         "churn_risk and computed_at null; an unknown customer_id is a 404. "
         "Scope: customers:read. docs/analytics.md."
@@ -114,3 +118,20 @@ def get_scores(request: HttpRequest, customer_id: str):
 )
 def get_rfm_segments(request: HttpRequest):
     return summarise_rfm_segments()
+
+
+@router.get(
+    "/analytics/churn-risk",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: Any, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut},
+    tags=["analytics"],
+    summary="The customers most at risk of leaving, with the reasons",
+    description=(
+        '[{"customer_id", "churn_risk", "reasons": [...], "method"}] from the last scoring run, '
+        "riskiest first; `top` (1-1000, default 20) customers; reasons in words in the "
+        'request\'s language; method "rules" or "classifier". Scope: customers:read. '
+        "docs/analytics.md."
+    ),
+)
+def get_churn_risk(request: HttpRequest, top: str = "20"):
+    return list_churn_risk(top)

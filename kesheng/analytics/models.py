@@ -155,11 +155,19 @@ class RfmSegment(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class ChurnMethod(models.TextChoices):
+    """How a scoring run computed the churn risk (docs/analytics.md, "Churn early warning")."""
+
+    RULES = "rules", _("rule-based score")
+    CLASSIFIER = "classifier", _("classifier trained on this business's history")
+
+
 class CustomerScore(models.Model):
     """A customer's scores from the last scoring run (``score_customers``): RFM from their kept
     orders in the default currency, and from BG/NBD and Gamma-Gamma P(alive), the purchases
     expected over the horizon and the discounted CLV (null when the models could not be fitted
-    on the business's data). Derived and rebuilt as a whole by every run."""
+    on the business's data), and the churn risk with its reasons and the method that gave it.
+    Derived and rebuilt as a whole by every run."""
 
     customer = models.OneToOneField(
         "customers.Customer", on_delete=models.CASCADE, related_name="score"
@@ -175,7 +183,11 @@ class CustomerScore(models.Model):
     expected_purchases = models.FloatField(_("expected purchases"), null=True)
     clv = models.DecimalField(_("CLV"), max_digits=16, decimal_places=2, null=True)
     churn_risk = models.FloatField(_("churn risk"), null=True)
+    # Structured codes with numbers (kesheng.analytics.churn); words are made at display time.
     churn_reasons = models.JSONField(_("churn reasons"), default=list)
+    churn_method = models.CharField(
+        _("churn method"), max_length=12, choices=ChurnMethod.choices, blank=True
+    )
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

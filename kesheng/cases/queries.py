@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from kesheng.cases.models import OPEN_STATUSES, Case, CaseStatus
@@ -107,3 +107,44 @@ def get_cases_panel(customer_pk: int) -> dict:
         "recent": list(cases.exclude(status__in=OPEN_STATUSES).order_by("-opened_at", "-id")[:5]),
         "now": timezone.now(),
     }
+
+
+def count_cases_by_customer(
+    *, opened_from: datetime, opened_to: datetime
+) -> tuple[list[int], list[int]]:
+    """Cases of known customers opened in [opened_from, opened_to), whatever their store and
+    status, grouped in the database: parallel lists of customer pks and counts (for the churn
+    indicators, which look at every store)."""
+    rows = (
+        Case.objects.filter(
+            customer__isnull=False, opened_at__gte=opened_from, opened_at__lt=opened_to
+        )
+        .order_by()
+        .values_list("customer_id")
+        .annotate(count=Count("id"))
+    )
+    return _columns(rows)
+
+
+def count_open_cases_by_customer(*, at: datetime) -> tuple[list[int], list[int]]:
+    """Cases of known customers open at the moment ``at``: opened by then and either open now
+    or resolved or closed after it; grouped in the database as parallel lists of customer pks
+    and counts. A case open now counts from its opening (a reopening is not replayed)."""
+    finished_later = Q(resolved_at__gt=at) | Q(closed_at__gt=at)
+    rows = (
+        Case.objects.filter(customer__isnull=False, opened_at__lte=at)
+        .filter(Q(status__in=OPEN_STATUSES) | finished_later)
+        .order_by()
+        .values_list("customer_id")
+        .annotate(count=Count("id"))
+    )
+    return _columns(rows)
+
+
+def _columns(rows) -> tuple[list[int], list[int]]:
+    pks: list[int] = []
+    counts: list[int] = []
+    for customer_pk, count in rows.iterator(chunk_size=10_000):
+        pks.append(customer_pk)
+        counts.append(count)
+    return pks, counts

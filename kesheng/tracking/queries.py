@@ -1,6 +1,7 @@
 """Reads of channels, touchpoints and events."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Max, Prefetch
 
@@ -150,3 +151,21 @@ def get_event_panel(customer_pk: int) -> dict:
             for row in per_channel
         ],
     }
+
+
+def count_events_by_customer(*, start: datetime, end: datetime) -> tuple[list[int], list[int]]:
+    """Events per customer that occurred in [start, end), grouped in the database: parallel
+    lists of customer pks and counts (customers without events absent), for the churn
+    indicators."""
+    rows = (
+        Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+        .order_by()
+        .values_list("customer_id")
+        .annotate(count=Count("id"))
+    )
+    pks: list[int] = []
+    counts: list[int] = []
+    for customer_pk, count in rows.iterator(chunk_size=10_000):
+        pks.append(customer_pk)
+        counts.append(count)
+    return pks, counts

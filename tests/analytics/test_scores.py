@@ -207,7 +207,7 @@ def test_api_scores_of_a_customer(few, api_client):
     assert body["rfm"]["r"] == 4 and body["rfm"]["f"] == 4 and body["rfm"]["m"] == 4
     assert body["rfm"]["segment"] == "loyal"
     assert body["rfm"]["segment_label"] == "Loyal"
-    assert body["p_alive"] is None and body["clv"] is None and body["churn_risk"] is None
+    assert body["p_alive"] is None and body["clv"] is None and body["churn_risk"] == 0.0
     assert body["churn_reasons"] == []
     assert body["computed_at"].startswith("2026-12-01T04:00:00")
 

@@ -28,9 +28,11 @@ from kesheng.analytics.queries.metrics import (
     parse_metric_filters,
 )
 from kesheng.analytics.queries.scores import (
+    describe_churn_reasons,
     fit_lifetime_value,
     get_customer_scores,
     get_score_panel,
+    list_churn_risk,
     summarise_rfm_segments,
 )
 
@@ -52,9 +54,11 @@ __all__ = [
     "compute_metric_by",
     "compute_response_rate",
     "compute_trend",
+    "describe_churn_reasons",
     "fit_lifetime_value",
     "get_customer_scores",
     "get_score_panel",
+    "list_churn_risk",
     "list_driver_candidates",
     "metric_questions",
     "parse_metric_filters",

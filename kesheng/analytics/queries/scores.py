@@ -1,5 +1,5 @@
-"""Reads of the stored customer scores (``CustomerScore``) and the lifetime-value fit report
-behind ``kesheng analytics clv``."""
+"""Reads of the stored customer scores (``CustomerScore``), the churn-risk list and the
+lifetime-value fit report behind ``kesheng analytics clv``."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Avg, Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kesheng.analytics import clv
 from kesheng.analytics.models import CustomerScore, RfmSegment
@@ -21,6 +22,8 @@ from kesheng.customers.queries import get_customer
 
 PERIODS = {"day": 1.0, "week": 7.0}
 MAX_HORIZON_MONTHS = 120
+DEFAULT_CHURN_TOP = 20
+MAX_CHURN_TOP = 1000
 
 
 def _money(value: Decimal | None) -> float | None:
@@ -40,6 +43,8 @@ def get_customer_scores(customer_id: str) -> dict[str, Any]:
             "clv": None,
             "churn_risk": None,
             "churn_reasons": [],
+            "churn_reason_codes": [],
+            "churn_method": None,
             "computed_at": None,
         }
     return {
@@ -58,15 +63,105 @@ def get_customer_scores(customer_id: str) -> dict[str, Any]:
         "expected_purchases": score.expected_purchases,
         "clv": _money(score.clv),
         "churn_risk": score.churn_risk,
-        "churn_reasons": list(score.churn_reasons or []),
+        "churn_reasons": describe_churn_reasons(score.churn_reasons),
+        "churn_reason_codes": list(score.churn_reasons or []),
+        "churn_method": score.churn_method or None,
         "computed_at": score.computed_at,
     }
+
+
+def _days_ago(days: int) -> str:
+    if days == 0:
+        return _("today")
+    return ngettext("%(days)d day ago", "%(days)d days ago", days) % {"days": days}
+
+
+def describe_churn_reason(reason: dict[str, Any]) -> str:
+    """One structured churn reason (``kesheng.analytics.churn``) in words, in the active
+    language; an unknown code is shown as it is."""
+    code = reason.get("code")
+    if code == "overdue":
+        return ngettext(
+            "no order for %(days)d day, usually every %(usual)d",
+            "no order for %(days)d days, usually every %(usual)d",
+            reason["days"],
+        ) % {"days": reason["days"], "usual": reason["usual"]}
+    if code == "low_p_alive":
+        return _("%(percent)d %% likely to buy again") % {"percent": reason["percent"]}
+    if code in ("low_nps", "low_csat"):
+        return _("gave %(metric)s %(score)s %(when)s") % {
+            "metric": "NPS" if code == "low_nps" else "CSAT",
+            "score": reason["score"],
+            "when": _days_ago(reason["days"]),
+        }
+    if code in ("nps_drop", "csat_drop"):
+        return _("%(metric)s fell from %(before)s to %(after)s") % {
+            "metric": "NPS" if code == "nps_drop" else "CSAT",
+            "before": reason["from"],
+            "after": reason["to"],
+        }
+    if code == "engagement_drop":
+        return _(
+            "%(recent)d interactions in the last %(days)d days, %(before)d in the %(days)d before"
+        ) % {"recent": reason["recent"], "before": reason["before"], "days": reason["days"]}
+    if code == "complaints":
+        return ngettext(
+            "%(count)d complaint in the last %(days)d days",
+            "%(count)d complaints in the last %(days)d days",
+            reason["count"],
+        ) % {"count": reason["count"], "days": reason["days"]}
+    if code == "open_cases":
+        return ngettext(
+            "%(count)d case still open", "%(count)d cases still open", reason["count"]
+        ) % {"count": reason["count"]}
+    return str(code)
+
+
+def describe_churn_reasons(reasons: list[dict[str, Any]] | None) -> list[str]:
+    return [describe_churn_reason(reason) for reason in reasons or []]
+
+
+def list_churn_risk(top: Any = DEFAULT_CHURN_TOP) -> list[dict[str, Any]]:
+    """The ``top`` riskiest customers of the last scoring run, riskiest first (ties by
+    customer id), each ``{"customer_id", "churn_risk", "reasons", "method"}`` with the reasons
+    in words in the active language. ``top`` outside 1..``MAX_CHURN_TOP``: ``InvalidInput``."""
+    try:
+        count = int(top)
+        if not 1 <= count <= MAX_CHURN_TOP:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            [
+                FieldError(
+                    "top",
+                    _("a whole number from 1 to %(maximum)d") % {"maximum": MAX_CHURN_TOP},
+                )
+            ]
+        ) from None
+    rows = (
+        CustomerScore.objects.filter(churn_risk__isnull=False)
+        .order_by("-churn_risk", "customer__customer_id")
+        .values_list("customer__customer_id", "churn_risk", "churn_reasons", "churn_method")[:count]
+    )
+    return [
+        {
+            "customer_id": customer_id,
+            "churn_risk": risk,
+            "reasons": describe_churn_reasons(reasons),
+            "method": method or None,
+        }
+        for customer_id, risk, reasons, method in rows
+    ]
 
 
 def get_score_panel(customer_pk: int) -> dict[str, Any]:
     """The scores panel of the customer-360 page (one query)."""
     score = CustomerScore.objects.filter(customer_id=customer_pk).first()
-    return {"score": score, "currency": settings.KESHENG_DEFAULT_CURRENCY}
+    return {
+        "score": score,
+        "currency": settings.KESHENG_DEFAULT_CURRENCY,
+        "churn_reasons": describe_churn_reasons(score.churn_reasons) if score else [],
+    }
 
 
 def summarise_rfm_segments() -> dict[str, Any]:

@@ -9,6 +9,10 @@ exits with code 2 and the reason on stderr.
 ``kesheng analytics score|rfm|clv [--json]``: recompute every customer's stored RFM and CLV
 scores; the customers and value per RFM segment; the lifetime-value fit (``--calibration-end
 DATE --period day|week --horizon N``), exit 2 with the reason where the data cannot support it.
+
+``kesheng analytics churn [--top N] [--json]``: the riskiest customers of the last scoring run,
+riskiest first; ``--json`` prints a list of ``{"customer_id", "churn_risk", "reasons",
+"method"}`` with the reasons in words in the active language.
 """
 
 import json
@@ -29,6 +33,7 @@ from kesheng.analytics.queries import (
     compute_metric,
     compute_metric_by,
     fit_lifetime_value,
+    list_churn_risk,
     parse_metric_filters,
     summarise_rfm_segments,
 )
@@ -89,6 +94,7 @@ RECOUNT = "recount"
 SCORE = "score"
 RFM = "rfm"
 CLV = "clv"
+CHURN = "churn"
 
 
 class Command(BaseCommand):
@@ -98,11 +104,12 @@ class Command(BaseCommand):
         "month or a choice question (question:NAME). 'kesheng analytics recount' rebuilds the "
         "pre-counted answer tables the metrics read; 'score' recomputes every customer's RFM and "
         "CLV scores, 'rfm' prints the customers and value per RFM segment, 'clv' fits the "
-        "lifetime-value models and checks them on a holdout."
+        "lifetime-value models and checks them on a holdout, 'churn' lists the customers most "
+        "at risk of leaving with the reasons."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("metric", choices=[*METRICS, RECOUNT, SCORE, RFM, CLV])
+        parser.add_argument("metric", choices=[*METRICS, RECOUNT, SCORE, RFM, CLV, CHURN])
         parser.add_argument(
             "--survey", metavar="ID", help=_("survey id (several: 1,2); default every survey")
         )
@@ -138,6 +145,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--horizon", default="12", metavar="N", help=_("clv: months of value (default 12)")
         )
+        parser.add_argument(
+            "--top", default="20", metavar="N", help=_("churn: how many customers (default 20)")
+        )
         parser.add_argument("--json", action="store_true", help=_("print JSON"))
 
     def handle(self, *args, **options):
@@ -153,6 +163,9 @@ class Command(BaseCommand):
             return
         if metric == CLV:
             self._clv(options)
+            return
+        if metric == CHURN:
+            self._churn(top=options["top"], as_json=options["json"])
             return
         try:
             filters = parse_metric_filters(
@@ -229,6 +242,53 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("P(alive) and CLV left empty: %(reason)s")
                 % {"reason": summary.clv_error["message"]}
+            )
+        self._write_churn_method(summary.churn or {})
+
+    def _write_churn_method(self, report: dict) -> None:
+        evaluation = report.get("evaluation")
+        if evaluation:
+            self.stdout.write(
+                _(
+                    "Churn classifier on the held-out period: AUC %(auc).3f, lift at the top "
+                    "decile %(lift).2f (%(customers)d customers)."
+                )
+                % {
+                    "auc": evaluation["auc"],
+                    "lift": evaluation["lift_top_decile"],
+                    "customers": evaluation["test_customers"],
+                }
+            )
+        if report.get("method") == "classifier":
+            self.stdout.write(
+                _("Churn risk from the classifier; %(count)d customers at risk.")
+                % {"count": report["at_risk"]}
+            )
+        elif report:
+            self.stdout.write(
+                _("Churn risk from the rules (%(reason)s); %(count)d customers at risk.")
+                % {"reason": report["fallback_reason"], "count": report["at_risk"]}
+            )
+
+    def _churn(self, *, top: str, as_json: bool) -> None:
+        try:
+            rows = list_churn_risk(top)
+        except InvalidInput as invalid:
+            reasons = "; ".join(f"--{error.field}: {error.reason}" for error in invalid.errors)
+            raise CommandError(reasons, returncode=2) from None
+        if as_json:
+            self.stdout.write(json.dumps(rows, ensure_ascii=False))
+            return
+        if not rows:
+            self.stdout.write(_("No scores yet: run 'kesheng analytics score'."))
+            return
+        for row in rows:
+            reasons = "; ".join(row["reasons"]) or "—"
+            self.stdout.write(
+                _left(row["customer_id"], 24)
+                + _right(f"{row['churn_risk']:.2f}", 6)
+                + "  "
+                + reasons
             )
 
     def _rfm(self, *, as_json: bool) -> None:
