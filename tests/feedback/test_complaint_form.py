@@ -10,7 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from kesheng.cases.models import Case
-from kesheng.commerce.actions import record_orders
+from kesheng.commerce.actions import grant_store_access, record_orders
 from kesheng.customers.models import Customer
 from kesheng.feedback.models import ComplaintDetails, FeedbackItem
 from tests.staff_fixtures import STAFF_PASSWORD, create_staff_user
@@ -244,6 +244,17 @@ def test_the_photo_is_for_staff_who_may_see_the_item_only(browser, stores, clien
     shown = client.get(photo_url)
     assert (shown.status_code, shown["Content-Type"]) == (200, "image/jpeg")
     assert b"".join(shown.streaming_content).startswith(b"\xff\xd8\xff")
+
+
+def test_a_store_manager_sees_only_their_stores_photos(browser, stores, client):
+    send(browser, store="sh01", photo=upload(photo_bytes()))
+    item = FeedbackItem.objects.get()
+    manager = create_staff_user("manager.wang", role="store_manager")
+    grant_store_access(user=manager, store_codes=["bj01"])
+    client.login(username="manager.wang", password=STAFF_PASSWORD)
+    assert client.get(f"/feedback/{item.pk}/photo/").status_code == 404
+    grant_store_access(user=manager, store_codes=["bj01", "sh01"])
+    assert client.get(f"/feedback/{item.pk}/photo/").status_code == 200
 
 
 def test_the_photo_is_written_again_without_its_metadata(browser, stores):
