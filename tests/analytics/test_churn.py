@@ -363,3 +363,17 @@ def test_the_360_page_shows_the_churn_risk_and_reasons(unhappy, client):
     assert "Churn risk" in html and "59 %" in html
     assert "no order for 100 days, usually every 10" in html
     assert "gave NPS 3 20 days ago" in html
+
+
+def test_cli_score_says_which_churn_method_and_churn_prints_a_table(unhappy, capsys, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    with translation.override("en"):
+        call_command("analytics", "score")
+        scored = capsys.readouterr().out
+        call_command("analytics", "churn", "--top", "1")
+        listed = capsys.readouterr().out
+    assert "Churn risk from the rules (history_too_short); 1 customers at risk." in scored
+    assert listed.startswith("C2")
+    assert "0.59  no order for 100 days, usually every 10; 1 complaint in the last 90 days" in (
+        listed
+    )
