@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from kesheng.commerce.models import Product, Store
@@ -423,17 +424,9 @@ def schedule_analysis(item_ids: list[int]) -> None:
 # --- survey comments --------------------------------------------------------------------------
 
 
-def collect_survey_comments(payload: dict) -> None:
-    """Subscriber of ``response.completed``: each answered long or short text question of the
-    response becomes a feedback item (source ``survey``, source id ``<response>:<question>``),
-    with the response's store, channel, touchpoint, customer and language. Idempotent."""
-    response = (
-        Response.objects.select_related("version")
-        .filter(pk=payload.get("response_id"), completed_at__isnull=False)
-        .first()
-    )
-    if response is None:
-        return
+def _comment_items(response: Response) -> list[FeedbackItem]:
+    """The feedback items of one completed response: one per answered long or short text
+    question."""
     items = []
     for _, question in iter_questions(response.version.definition):
         name = question.get("name")
@@ -457,6 +450,10 @@ def collect_survey_comments(payload: dict) -> None:
                 language=response.language,
             )
         )
+    return items
+
+
+def _store_comment_items(items: list[FeedbackItem]) -> None:
     if not items:
         return
     with transaction.atomic():
@@ -465,6 +462,39 @@ def collect_survey_comments(payload: dict) -> None:
         new = [item for item in items if (item.source, item.source_id) not in existing]
         FeedbackItem.objects.bulk_create(new, ignore_conflicts=True)
         schedule_analysis(_ids_of([(item.source, item.source_id) for item in new]))
+
+
+def collect_survey_comments(payload: dict) -> None:
+    """Subscriber of ``response.completed``: each answered long or short text question of the
+    response becomes a feedback item (source ``survey``, source id ``<response>:<question>``),
+    with the response's store, channel, touchpoint, customer and language. Idempotent."""
+    response = (
+        Response.objects.select_related("version")
+        .filter(pk=payload.get("response_id"), completed_at__isnull=False)
+        .first()
+    )
+    if response is not None:
+        _store_comment_items(_comment_items(response))
+
+
+def collect_imported_survey_comments(payload: dict) -> None:
+    """Subscriber of ``responses.imported``: the comments of a survey's completed responses
+    that have none in the hub yet, as ``collect_survey_comments`` makes them (a history load
+    brings its comments into the inbox; no ``feedback.created`` is emitted, so no case opens
+    for the past)."""
+    responses = (
+        Response.objects.filter(survey_id=payload.get("survey_id"), completed_at__isnull=False)
+        .exclude(Exists(FeedbackItem.objects.filter(response=OuterRef("pk"))))
+        .select_related("version")
+        .order_by("pk")
+    )
+    items: list[FeedbackItem] = []
+    for response in responses.iterator(chunk_size=1000):
+        items.extend(_comment_items(response))
+        if len(items) >= 1000:
+            _store_comment_items(items)
+            items = []
+    _store_comment_items(items)
 
 
 # --- analysis ---------------------------------------------------------------------------------

@@ -14,4 +14,5 @@ class FeedbackConfig(AppConfig):
         from kesheng.feedback.importing import FeedbackImporter
 
         subscribe("response.completed", actions.collect_survey_comments)
+        subscribe("responses.imported", actions.collect_imported_survey_comments)
         register_importer("feedback", FeedbackImporter())

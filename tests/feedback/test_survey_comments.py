@@ -38,3 +38,49 @@ def test_a_response_without_a_comment_adds_nothing(db, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         add_completed_response(survey, {"nps": 9, "visit": "shop", "comment": "   "})
     assert FeedbackItem.objects.count() == 0
+
+
+def test_imported_history_brings_its_comments_in_once_without_cases(
+    db, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from kesheng.cases.models import Case
+    from kesheng.feedback.actions import collect_imported_survey_comments
+    from kesheng.surveys.actions.history import PastResponse, load_response_history
+
+    survey = make_sample_survey()
+    at = datetime(2026, 9, 1, 4, 0, tzinfo=UTC)
+    past = [
+        PastResponse(
+            external_id=f"old-{number}",
+            answers={"nps": 2, "visit": "shop", "comment": comment},
+            started_at=at,
+            completed_at=at,
+            current_page="",
+            language="zh-hans",
+            device_type="mobile",
+        )
+        for number, comment in enumerate(["东西不错但是物流太慢", "店员很热情"])
+    ]
+    past.append(
+        PastResponse(
+            external_id="old-silent",
+            answers={"nps": 9, "visit": "shop"},
+            started_at=at,
+            completed_at=at,
+            current_page="",
+            language="zh-hans",
+            device_type="mobile",
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert load_response_history(survey=survey, responses=past) == 3
+    items = FeedbackItem.objects.order_by("text")
+    assert sorted(item.text for item in items) == sorted(["东西不错但是物流太慢", "店员很热情"])
+    assert {item.occurred_at for item in items} == {at}
+    assert all(item.analysis_status == "analysed" for item in items)
+    assert Case.objects.count() == 0  # the past opens no case
+    with django_capture_on_commit_callbacks(execute=True):
+        collect_imported_survey_comments({"survey_id": survey.pk})
+    assert FeedbackItem.objects.count() == 2
