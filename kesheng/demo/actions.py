@@ -34,6 +34,7 @@ from kesheng.customers.actions import (
 from kesheng.customers.importing import ParsedCustomer, import_customers
 from kesheng.customers.queries import list_customers, list_segments, map_customer_ids
 from kesheng.demo import catalogue, survey_generator
+from kesheng.demo.cases import load_demo_cases
 from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
 from kesheng.demo.loyalty import load_demo_loyalty
 from kesheng.surveys.actions.distribution import create_distribution
@@ -66,6 +67,7 @@ class DemoLoadSummary:
     responses_created: int = 0
     segments_created: int = 0
     loyalty_tiers: dict[str, int] = field(default_factory=dict)  # tier code -> members given it
+    cases: int = 0
     scored_customers: int = 0  # customers with RFM (and CLV) scores after the load
     staff_logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, password, role
 
@@ -111,6 +113,7 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         # The 360 page and the RFM API have something to show at once, not after the first
         # nightly run (a second or two for the default 5,000 customers).
         summary.scored_customers = score_customers(now=now).customers
+        summary.cases = load_demo_cases(now=now)
     return summary
 
 

@@ -248,3 +248,20 @@ def test_survey_data_is_the_same_for_the_same_seed():
     second = generate_surveys(second_data, seed=9, clock=Clock(NOW, ZONE))
     assert first == second
     assert len(first.responses) > 0
+
+
+def test_recent_detractors_have_cases_worked_by_the_agent(demo):
+    from kesheng.cases.models import Case, CaseStatus
+    from kesheng.demo.cases import load_demo_cases
+
+    # The small demo has few answers in the last weeks: look back a year for this test.
+    assert load_demo_cases(now=NOW, days=365) == Case.objects.count() > 0
+    cases = Case.objects.all()
+    assert all(case.response_id and case.customer_id for case in cases)
+    statuses = set(cases.values_list("status", flat=True))
+    assert CaseStatus.RESOLVED in statuses
+    assert statuses & {CaseStatus.NEW, CaseStatus.ACKNOWLEDGED}
+    # Running it again opens and changes nothing.
+    before = sorted(cases.values_list("pk", "status"))
+    load_demo_cases(now=NOW, days=365)
+    assert sorted(Case.objects.values_list("pk", "status")) == before
