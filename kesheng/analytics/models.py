@@ -19,6 +19,30 @@ waits on this cache.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The unique key of each count table: the columns that tell one row from another.
+DAY_KEY = ("survey_id", "question", "day", "store_id", "value", "metric")
+DAY_TOUCHPOINT_KEY = (
+    "survey_id",
+    "question",
+    "day",
+    "channel_id",
+    "touchpoint_id",
+    "value",
+    "metric",
+)
+MONTH_KEY = (
+    "survey_id",
+    "question",
+    "month",
+    "store_id",
+    "channel_id",
+    "touchpoint_id",
+    "staff_id",
+    "language",
+    "value",
+    "metric",
+)
+
 
 class AnswerCount(models.Model):
     metric = models.CharField(_("metric"), max_length=8)
@@ -38,18 +62,12 @@ class AnswerCountByDay(AnswerCount):
     day = models.DateField(_("day"))
     store_id = models.PositiveIntegerField(_("store id"), default=0)
 
-    # The columns that tell one row from another, in the order of the unique key.
-    KEY = ("survey_id", "question", "day", "store_id", "value", "metric")
+    KEY = DAY_KEY
 
     class Meta:
         verbose_name = _("answer count by day")
         verbose_name_plural = _("answer counts by day")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["survey_id", "question", "day", "store_id", "value", "metric"],
-                name="answer_count_day_key",
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=DAY_KEY, name="answer_count_day_key")]
 
 
 class AnswerCountByDayAndTouchpoint(AnswerCount):
@@ -60,23 +78,14 @@ class AnswerCountByDayAndTouchpoint(AnswerCount):
     channel_id = models.PositiveIntegerField(_("channel id"), default=0)
     touchpoint_id = models.PositiveIntegerField(_("touchpoint id"), default=0)
 
-    KEY = ("survey_id", "question", "day", "channel_id", "touchpoint_id", "value", "metric")
+    KEY = DAY_TOUCHPOINT_KEY
 
     class Meta:
         verbose_name = _("answer count by day and touchpoint")
         verbose_name_plural = _("answer counts by day and touchpoint")
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "survey_id",
-                    "question",
-                    "day",
-                    "channel_id",
-                    "touchpoint_id",
-                    "value",
-                    "metric",
-                ],
-                name="answer_count_day_touchpoint_key",
+                fields=DAY_TOUCHPOINT_KEY, name="answer_count_day_touchpoint_key"
             )
         ]
 
@@ -89,39 +98,12 @@ class AnswerCountByMonth(AnswerCount):
     staff_id = models.PositiveIntegerField(_("staff member id"), default=0)
     language = models.CharField(_("language"), max_length=10, blank=True)
 
-    KEY = (
-        "survey_id",
-        "question",
-        "month",
-        "store_id",
-        "channel_id",
-        "touchpoint_id",
-        "staff_id",
-        "language",
-        "value",
-        "metric",
-    )
+    KEY = MONTH_KEY
 
     class Meta:
         verbose_name = _("answer count by month")
         verbose_name_plural = _("answer counts by month")
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "survey_id",
-                    "question",
-                    "month",
-                    "store_id",
-                    "channel_id",
-                    "touchpoint_id",
-                    "staff_id",
-                    "language",
-                    "value",
-                    "metric",
-                ],
-                name="answer_count_month_key",
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=MONTH_KEY, name="answer_count_month_key")]
 
 
 class CountedResponse(models.Model):

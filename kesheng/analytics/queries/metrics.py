@@ -209,12 +209,16 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
+def _check_dates(filters: MetricFilters) -> None:
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise _invalid("to", "must be on or after from")
+
+
 def response_condition(filters: MetricFilters, store_ids: Iterable[int] | None) -> Q:
     """The filters (all but the survey and question) as a Q on ResponseValue: completed
     responses in the dates, stores, staff members, channels, touchpoints and segment;
     ``store_ids`` limits them to the stores a person may see (None: no limit)."""
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise _invalid("to", "must be on or after from")
+    _check_dates(filters)
     condition = Q(response__status=ResponseStatus.COMPLETED)
     if filters.date_from:
         condition &= Q(response__completed_at__gte=_day_start(filters.date_from))
@@ -250,6 +254,29 @@ def _answers(metric: str, filters: MetricFilters, store_ids: Iterable[int] | Non
     return ResponseValue.objects.filter(condition).order_by()
 
 
+def _group_keys(
+    bys: tuple[str, ...], filters: MetricFilters, field_names: tuple[str, ...]
+) -> tuple[dict[str, Any], list[str]]:
+    """The expression of each breakdown's key (``key_0``, ``key_1`` …) and the label columns
+    they need, for a grouped query over the answers."""
+    keys: dict[str, Any] = {}
+    label_columns: list[str] = []
+    for index, (by, field_name) in enumerate(zip(bys, field_names, strict=True)):
+        expression, columns = _group_expression(by, filters, field_name)
+        keys[f"key_{index}"] = expression
+        label_columns.extend(column for column in columns if column not in label_columns)
+    return keys, label_columns
+
+
+def _row_keys(row: dict, bys: tuple[str, ...], labels: Labels) -> tuple[str, ...]:
+    """A grouped row's key texts, noting each key's label on the way."""
+    key = tuple(_group_key_text(row[f"key_{index}"]) for index in range(len(bys)))
+    for index, by in enumerate(bys):
+        _column, label_zh, label_en = GROUP_COLUMNS.get(by, (None, None, None))
+        labels[by].setdefault(key[index], _label(row, key[index], label_zh, label_en))
+    return key
+
+
 def _answer_counts(
     metric: str,
     filters: MetricFilters,
@@ -260,24 +287,15 @@ def _answer_counts(
     """Counts per answer value for each tuple of group keys, read from the answers in one
     GROUP BY, and the label of each key per breakdown."""
     answers = _answers(metric, filters, store_ids)
-    keys: dict[str, Any] = {}
-    label_columns: list[str] = []
-    for index, (by, field_name) in enumerate(zip(bys, field_names, strict=True)):
-        expression, labels = _group_expression(by, filters, field_name)
-        keys[f"key_{index}"] = expression
-        label_columns.extend(column for column in labels if column not in label_columns)
+    keys, label_columns = _group_keys(bys, filters, field_names)
     rows = (
         answers.annotate(**keys).values(*keys, *label_columns, "number").annotate(count=Count("id"))
     )
     counts: Counts = defaultdict(dict)
     names: Labels = {by: {} for by in bys}
     for row in rows:
-        key = tuple(_group_key_text(row[f"key_{index}"]) for index in range(len(bys)))
-        cell = counts[key]
+        cell = counts[_row_keys(row, bys, names)]
         cell[row["number"]] = cell.get(row["number"], 0) + row["count"]
-        for index, by in enumerate(bys):
-            _column, label_zh, label_en = GROUP_COLUMNS.get(by, (None, None, None))
-            names[by].setdefault(key[index], _label(row, key[index], label_zh, label_en))
     return dict(counts), names
 
 
@@ -294,7 +312,7 @@ def grouped_counts(
     can answer, from the answers for the rest. ``field_names`` name the input field of each
     breakdown in errors."""
     field_names = field_names or tuple("by" for _ in bys)
-    response_condition(filters, store_ids)  # dates in the wrong order are an error
+    _check_dates(filters)
     questions = metric_questions(metric, filters)
     counted = counted_answers(metric, questions, filters, bys, store_ids=store_ids)
     if counted is None:
@@ -398,12 +416,7 @@ def _segment_counts(
     if not segments:
         return {}, labels
     answers = _answers(metric, filters, store_ids)
-    keys: dict[str, Any] = {}
-    label_columns: list[str] = []
-    for index, (by, field_name) in enumerate(zip(others, field_names, strict=True)):
-        expression, columns = _group_expression(by, filters, field_name)
-        keys[f"key_{index}"] = expression
-        label_columns.extend(column for column in columns if column not in label_columns)
+    keys, label_columns = _group_keys(others, filters, field_names)
     parts = [
         answers.filter(response__customer__in=segment_members(segment).order_by().values("pk"))
         .annotate(segment_key=Value(segment.pk), **keys)
@@ -416,16 +429,10 @@ def _segment_counts(
     names = {segment.pk: segment.name for segment in segments}
     counts: Counts = defaultdict(dict)
     for row in rows:
-        other_keys = tuple(_group_key_text(row[f"key_{index}"]) for index in range(len(others)))
-        key = (str(row["segment_key"]), *other_keys)
+        key = (str(row["segment_key"]), *_row_keys(row, others, labels))
         cell = counts[key]
         cell[row["number"]] = cell.get(row["number"], 0) + row["count"]
         labels[SEGMENT_BY].setdefault(key[0], names[row["segment_key"]])
-        for index, by in enumerate(others):
-            _column, label_zh, label_en = GROUP_COLUMNS.get(by, (None, None, None))
-            labels[by].setdefault(
-                other_keys[index], _label(row, other_keys[index], label_zh, label_en)
-            )
     return dict(counts), labels
 
 
