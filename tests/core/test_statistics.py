@@ -4,6 +4,8 @@ import pytest
 
 from kesheng.core.statistics import (
     SMALL_SAMPLE,
+    difference_of_means,
+    difference_of_proportions,
     mean_score,
     mean_score_from_counts,
     nps_groups,
@@ -117,3 +119,37 @@ def test_thirty_answers_are_no_longer_a_small_sample():
     assert SMALL_SAMPLE == 30
     assert proportion_score(15, 29).is_small_sample is True
     assert proportion_score(15, 30).is_small_sample is False
+
+
+def test_difference_of_proportions_matches_newcombe_1998_example():
+    # Newcombe (1998), Statistics in Medicine 17:873-890, table II: 56/70 against 48/80,
+    # method 10 gives the interval 0.0524 to 0.3339 around a difference of 0.2.
+    difference = difference_of_proportions(56, 70, 48, 80)
+    assert difference.value == pytest.approx(0.2)
+    assert difference.low == pytest.approx(0.0524, abs=5e-5)
+    assert difference.high == pytest.approx(0.3339, abs=5e-5)
+    assert difference.p_value == pytest.approx(0.00805, abs=5e-5)
+    assert difference.is_significant()
+
+
+def test_difference_of_proportions_with_an_empty_group_is_unknown():
+    difference = difference_of_proportions(3, 10, 0, 0)
+    assert difference.value is None and difference.p_value is None
+    assert not difference.is_significant()
+
+
+def test_difference_of_means_matches_welch_t_test():
+    # Checked against scipy.stats.ttest_ind(equal_var=False) on
+    # [3, 0, 5, 2, 0, 0, 7, 1, 4, 0] against [0, 1, 0, 2, 0, 0, 1, 0].
+    difference = difference_of_means((10, 22.0, 104.0), (8, 4.0, 6.0))
+    assert difference.value == pytest.approx(1.7)
+    assert difference.low == pytest.approx(-0.126976, abs=1e-5)
+    assert difference.high == pytest.approx(3.526976, abs=1e-5)
+    assert difference.p_value == pytest.approx(0.065201, abs=1e-5)
+    assert not difference.is_significant()
+
+
+def test_difference_of_means_needs_two_in_each_group_for_an_interval():
+    difference = difference_of_means((1, 5.0, 25.0), (3, 3.0, 5.0))
+    assert difference.value == pytest.approx(4.0)
+    assert difference.low is None and difference.p_value is None
