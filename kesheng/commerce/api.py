@@ -6,12 +6,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from kesheng.accounts.api_auth import ApiKeyAuth
 from kesheng.accounts.models import Scope
-from kesheng.commerce.actions import MAX_LINES_PER_ORDER, record_orders
+from kesheng.commerce.actions import (
+    MAX_LINES_PER_ORDER,
+    cancel_order,
+    record_orders,
+    refund_order,
+)
 from kesheng.commerce.models import OrderStatus
 from kesheng.core.api import BATCH_RESPONSES, batch_request_body, batch_response, read_batch
 
@@ -64,3 +69,68 @@ def post_orders(request: HttpRequest):
     items = read_batch(request, envelope="orders", max_items=settings.KESHENG_API_MAX_BATCH)
     result = record_orders(items=items)
     return batch_response(result, nothing_accepted=_("no order was accepted; see rejected"))
+
+
+class CancelIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=500)
+
+
+class RefundIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    refund_id: str = Field(
+        min_length=1, max_length=100, description="your id; the same id again changes nothing"
+    )
+    amount: Decimal = Field(gt=0, decimal_places=2, examples=["59.90"])
+    reason: str = Field("", max_length=500)
+    refunded_at: datetime | None = None
+
+
+class OrderChangeOut(Schema):
+    order_id: str
+    status: str
+    refunded_total: Decimal
+    changed: bool
+    refund_id: str | None = None
+    amount: Decimal | None = None
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    auth=ApiKeyAuth(Scope.ORDERS_WRITE),
+    response={200: OrderChangeOut},
+    summary="Cancel an order",
+    description=(
+        "Cancels a placed or completed order without refunds; the points it earned are taken "
+        "back. Cancelling again changes nothing (changed: false). 404 for an unknown order, "
+        "409 when the order has refunds. Scope: orders:write."
+    ),
+)
+def cancel(request: HttpRequest, order_id: str, payload: CancelIn | None = None):
+    change = cancel_order(order_id=order_id, reason=payload.reason if payload else "")
+    return Status(200, change.as_dict())
+
+
+@router.post(
+    "/orders/{order_id}/refunds",
+    auth=ApiKeyAuth(Scope.ORDERS_WRITE),
+    response={200: OrderChangeOut, 201: OrderChangeOut},
+    summary="Refund an order, whole or in part",
+    description=(
+        "Records a refund; the points the order earned are taken back pro rata. 201 when "
+        "recorded, 200 with the first result when the refund_id was seen (409 if its amount "
+        "differs), 422 when the amount is more than what remains to refund, 409 for a "
+        "cancelled order, 404 for an unknown order. Scope: orders:write."
+    ),
+)
+def refund(request: HttpRequest, order_id: str, payload: RefundIn):
+    change = refund_order(
+        order_id=order_id,
+        refund_id=payload.refund_id,
+        amount=payload.amount,
+        reason=payload.reason,
+        refunded_at=payload.refunded_at,
+    )
+    return Status(201 if change.changed else 200, change.as_dict())

@@ -105,6 +105,31 @@ class Order(models.Model):
         return self.order_id
 
 
+class OrderRefund(models.Model):
+    """Money given back on an order, whole or in part; idempotent on the caller's refund_id
+    within the order. The refunds of an order never add up to more than its amount."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    refund_id = models.CharField(_("refund id"), max_length=100)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"))
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "refund_id"], name="refund_once_per_order"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=Decimal("0")), name="refund_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}/{self.refund_id}"
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(

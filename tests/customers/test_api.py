@@ -458,6 +458,8 @@ def test_openapi_lists_every_path_and_describes_the_bodies(client, db):
         "/api/v1/loyalty/rewards",
         "/api/v1/metrics/{metric}",
         "/api/v1/orders",
+        "/api/v1/orders/{order_id}/cancel",
+        "/api/v1/orders/{order_id}/refunds",
         "/api/v1/segments",
         "/api/v1/segments/{segment_id}",
         "/api/v1/segments/{segment_id}/customers",

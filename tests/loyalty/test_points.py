@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
+from kesheng.commerce.actions import cancel_order, refund_order
 from kesheng.core.errors import Conflict, InvalidInput
 from kesheng.loyalty.actions.points import (
     NotEnoughPoints,
@@ -213,6 +214,26 @@ def test_a_refund_takes_back_pro_rata_and_spent_points_are_owed(ledger, customer
     assert (rest.points, rest.balance) == (-150, -150)
     assert reverse_order_points(order_id="A1").replayed
     assert PointsTransaction.objects.filter(kind="reverse").count() == 2
+    assert verify_points_ledger() == []
+
+
+def test_refunds_and_cancellations_in_commerce_take_the_points_back(
+    ledger, customer, place_order, django_capture_on_commit_callbacks
+):
+    monday = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+    place_order("C001", "200.00", ordered_at=monday, order_id="A1")  # 200 points
+    place_order("C001", "100.00", ordered_at=monday, order_id="A2")  # 100 points
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_order(order_id="A1", refund_id="F1", amount=Decimal("50.00"))
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_order(order_id="A1", refund_id="F1", amount=Decimal("50.00"))  # a repeat
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_order(order_id="A2")
+    reversed_points = dict(
+        PointsTransaction.objects.filter(kind="reverse").values_list("order_id", "points")
+    )
+    assert reversed_points == {"A1": -50, "A2": -100}
+    assert PointsAccount.objects.get(customer=customer).balance == 150
     assert verify_points_ledger() == []
 
 
