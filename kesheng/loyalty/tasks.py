@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from kesheng.loyalty.actions.points import expire_points, release_pending_points
+from kesheng.loyalty.actions.ledger_runs import expire_points, release_pending_points
 from kesheng.loyalty.actions.rewards import expire_coupons
 from kesheng.loyalty.actions.tiers import review_tiers
 

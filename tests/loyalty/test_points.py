@@ -9,13 +9,12 @@ from django.utils import translation
 
 from kesheng.commerce.actions import cancel_order, refund_order
 from kesheng.core.errors import Conflict, InvalidInput
+from kesheng.loyalty.actions.ledger_runs import expire_points, release_pending_points
 from kesheng.loyalty.actions.points import (
     NotEnoughPoints,
     adjust_points,
     earn_points_for_order,
-    expire_points,
     redeem_points,
-    release_pending_points,
     reverse_order_points,
 )
 from kesheng.loyalty.actions.programme import configure_programme

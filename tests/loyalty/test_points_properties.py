@@ -11,12 +11,11 @@ from hypothesis import strategies as st
 
 from kesheng.commerce.actions import record_orders
 from kesheng.core.errors import DomainError
+from kesheng.loyalty.actions.ledger_runs import expire_points, release_pending_points
 from kesheng.loyalty.actions.points import (
     adjust_points,
     earn_points_for_order,
-    expire_points,
     redeem_points,
-    release_pending_points,
     reverse_order_points,
 )
 from kesheng.loyalty.actions.programme import configure_programme

@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 from kesheng.commerce.queries import get_order_for_points
 from kesheng.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from kesheng.core.events import emit
-from kesheng.core.ingest import chunked
 from kesheng.customers.queries import map_customer_ids
 from kesheng.loyalty import earning
 from kesheng.loyalty.models import (
@@ -45,7 +44,6 @@ from kesheng.loyalty.models import TransactionKind as Kind
 SYSTEM = "system"
 MAX_POINTS = 1_000_000_000
 REQUEST_NO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-CHUNK = 900  # SQLite's limit on the parameters of one statement is 999
 
 
 class NotEnoughPoints(DomainError):
@@ -656,146 +654,6 @@ def reverse_order_points(
     return _idempotent(
         request_no, customer_pk=earned.customer_id, kind=Kind.REVERSE, points=None, write=write
     )
-
-
-# --- runs over all members ---------------------------------------------------------------------
-
-
-@dataclass
-class LedgerRun:
-    members: int = 0
-    lots: int = 0
-    points: int = 0
-    dry_run: bool = False
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-def _members_with(lots) -> list[int]:
-    return list(lots.order_by().values_list("customer_id", flat=True).distinct())
-
-
-def release_pending_points(*, now: datetime | None = None) -> LedgerRun:
-    """Make every lot whose return window has closed spendable: pending goes down and balance
-    up by what remains in them, in chunks of members (each chunk one transaction, accounts
-    locked in order). Reads already count such lots as spendable; this keeps the stored
-    balances current. Emits nothing (the points were announced when earned)."""
-    now = now or timezone.now()
-    run = LedgerRun()
-    due = PointsLot.objects.filter(is_pending=True, available_at__lte=now)
-    for chunk in chunked(sorted(_members_with(due)), CHUNK):
-        with transaction.atomic():
-            accounts = {
-                account.customer_id: account
-                for account in PointsAccount.objects.select_for_update()
-                .filter(customer_id__in=chunk)
-                .order_by("pk")
-            }
-            rows = list(
-                due.filter(customer_id__in=chunk)
-                .values("customer_id")
-                .annotate(points=Sum("remaining"))
-                .values_list("customer_id", "points")
-            )
-            run.lots += due.filter(customer_id__in=chunk).update(is_pending=False)
-            for customer_pk, points in rows:
-                account = accounts[customer_pk]
-                account.pending -= points or 0
-                account.balance += points or 0
-                run.points += points or 0
-            PointsAccount.objects.bulk_update(
-                list(accounts.values()), ["balance", "pending"], batch_size=500
-            )
-            run.members += len(rows)
-    return run
-
-
-def expire_points(*, now: datetime | None = None, dry_run: bool = False) -> LedgerRun:
-    """Expire what remains in every lot whose expiry has passed, for all members: one
-    ``expire`` transaction per member with its movements, balances lowered, in chunks of
-    members (one transaction each, accounts locked in order, a few queries per chunk).
-    Pending lots that are due are released first. ``dry_run`` counts and changes nothing.
-    Emits one ``loyalty.points_expired`` with the totals when something expired."""
-    now = now or timezone.now()
-    lapsed = PointsLot.objects.filter(remaining__gt=0, expires_at__lte=now)
-    if dry_run:
-        totals = lapsed.aggregate(points=Sum("remaining"))
-        return LedgerRun(
-            members=len(_members_with(lapsed)),
-            lots=lapsed.count(),
-            points=totals["points"] or 0,
-            dry_run=True,
-        )
-    release_pending_points(now=now)
-    run = LedgerRun()
-    for chunk in chunked(sorted(_members_with(lapsed)), CHUNK):
-        with transaction.atomic():
-            _expire_chunk(chunk, lapsed, now, run)
-    if run.points:
-        with transaction.atomic():
-            emit("loyalty.points_expired", {**run.as_dict(), "at": now.isoformat()})
-    return run
-
-
-def _expire_chunk(chunk: list[int], lapsed, now: datetime, run: LedgerRun) -> None:
-    accounts = {
-        account.customer_id: account
-        for account in PointsAccount.objects.select_for_update()
-        .filter(customer_id__in=chunk)
-        .order_by("pk")
-    }
-    lots = list(
-        lapsed.filter(customer_id__in=chunk, is_pending=False).values_list(
-            "pk", "customer_id", "remaining"
-        )
-    )
-    if not lots:
-        return
-    by_member: dict[int, list[tuple[int, int]]] = {}
-    for lot_pk, customer_pk, remaining in lots:
-        by_member.setdefault(customer_pk, []).append((lot_pk, remaining))
-    transactions = []
-    for customer_pk, member_lots in by_member.items():
-        account = accounts[customer_pk]
-        total = sum(remaining for _pk, remaining in member_lots)
-        account.balance -= total
-        transactions.append(
-            PointsTransaction(
-                customer_id=customer_pk,
-                kind=Kind.EXPIRE,
-                points=-total,
-                balance_after=account.balance,
-                pending_after=account.pending,
-                reason="expiry",
-                request_no=f"expire:lot:{min(pk for pk, _r in member_lots)}",
-                created_by=SYSTEM,
-                created_at=now,
-            )
-        )
-    created = PointsTransaction.objects.bulk_create(transactions, batch_size=500)
-    txn_of = {txn.customer_id: txn.pk for txn in created}
-    if any(pk is None for pk in txn_of.values()):  # a backend that returns no ids
-        txn_of = dict(
-            PointsTransaction.objects.filter(
-                request_no__in=[txn.request_no for txn in transactions]
-            ).values_list("customer_id", "pk")
-        )
-    PointsMovement.objects.bulk_create(
-        [
-            PointsMovement(transaction_id=txn_of[customer_pk], lot_id=lot_pk, points=-remaining)
-            for lot_pk, customer_pk, remaining in lots
-        ],
-        batch_size=1000,
-    )
-    for lot_chunk in chunked([lot_pk for lot_pk, _c, _r in lots], CHUNK):
-        PointsLot.objects.filter(pk__in=lot_chunk).update(remaining=0)
-    PointsAccount.objects.bulk_update(
-        [accounts[pk] for pk in by_member], ["balance", "pending"], batch_size=500
-    )
-    run.members += len(by_member)
-    run.lots += len(lots)
-    run.points += sum(remaining for _pk, _c, remaining in lots)
 
 
 # --- domain event handlers and merges ----------------------------------------------------------

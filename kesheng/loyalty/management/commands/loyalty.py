@@ -12,7 +12,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from kesheng.loyalty.actions.points import expire_points
+from kesheng.loyalty.actions.ledger_runs import expire_points
 from kesheng.loyalty.actions.programme import configure_programme
 from kesheng.loyalty.actions.tiers import review_tiers
 from kesheng.loyalty.programme import ProgrammeFileError, check_programme, read_programme_file
