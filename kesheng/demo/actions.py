@@ -35,8 +35,10 @@ from kesheng.customers.importing import ParsedCustomer, import_customers
 from kesheng.customers.queries import list_customers, list_segments, map_customer_ids
 from kesheng.demo import catalogue, survey_generator
 from kesheng.demo.cases import load_demo_cases
+from kesheng.demo.feedback import generate_feedback
 from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
 from kesheng.demo.loyalty import load_demo_loyalty
+from kesheng.feedback.actions import record_feedback
 from kesheng.surveys.actions.distribution import create_distribution
 from kesheng.surveys.actions.history import (
     PastInvitation,
@@ -67,6 +69,7 @@ class DemoLoadSummary:
     responses_created: int = 0
     segments_created: int = 0
     loyalty_tiers: dict[str, int] = field(default_factory=dict)  # tier code -> members given it
+    feedback_items: int = 0  # reviews, social posts, call notes, complaints and emails
     cases: int = 0
     scored_customers: int = 0  # customers with RFM (and CLV) scores after the load
     staff_logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, password, role
@@ -113,6 +116,7 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         # The 360 page and the RFM API have something to show at once, not after the first
         # nightly run (a second or two for the default 5,000 customers).
         summary.scored_customers = score_customers(now=now).customers
+        summary.feedback_items = _save_feedback(data, seed=seed, now=now)
         summary.cases = load_demo_cases(now=now)
     return summary
 
@@ -230,6 +234,18 @@ def _save_events(events: list[DemoEvent]) -> int:
         _refuse_rejections(prepared.rejected, "event")
         created += write_events(prepared, fast=True).accepted
     return created
+
+
+def _save_feedback(data, *, seed: int, now: datetime) -> int:
+    """Reviews, social posts, call notes, complaints and emails through the feedback API's
+    action: analysed after commit, and the recent complaints and low reviews open cases by the
+    rule (older ones are history and open nothing)."""
+    items = generate_feedback(
+        seed=seed, now=now, customer_ids=[customer.customer_id for customer in data.customers]
+    )
+    result = record_feedback(items=items)
+    _refuse_rejections(result.rejected, "feedback")
+    return result.accepted
 
 
 def _refuse_rejections(rejections, kind: str) -> None:
