@@ -80,6 +80,20 @@ class CxReportForm(forms.Form):
         )
 
 
+class LoyaltyReportForm(forms.Form):
+    """The loyalty report's period (the previous month by default)."""
+
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end must be on or after the start."))
+        return cleaned
+
+
 def default_dashboard_period() -> tuple[date, date]:
     """The last 30 days up to today, in the business time zone."""
     today = timezone.localdate()

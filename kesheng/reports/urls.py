@@ -10,4 +10,5 @@ urlpatterns = [
     path("crosstab/", views.crosstab, name="crosstab"),
     path("sample-size/", views.sample_size, name="sample_size"),
     path("cx/", views.cx_report, name="cx_report"),
+    path("loyalty/", views.loyalty_report, name="loyalty_report"),
 ]

@@ -22,12 +22,16 @@ from kesheng.reports.forms import (
     CrossTabForm,
     CxReportForm,
     DashboardFilterForm,
+    LoyaltyReportForm,
     SampleSizeForm,
     last_month,
 )
+from kesheng.reports.loyalty_report import RENDERERS as LOYALTY_RENDERERS
+from kesheng.reports.loyalty_report import build_loyalty_figures, loyalty_charts
 from kesheng.reports.queries import get_dashboard
 
 VIEW_RESPONSES = "surveys.view_response"
+VIEW_LOYALTY = "loyalty.view_coupon"  # admin, cx_manager, analyst, agent
 
 
 @login_required
@@ -225,4 +229,41 @@ def sample_size(request: HttpRequest) -> HttpResponse:
         "reports/sample_size.html",
         {"section": "dashboard", "form": form, "plan": plan},
         status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@login_required
+@permission_required(VIEW_LOYALTY, raise_exception=True)
+def loyalty_report(request: HttpRequest) -> HttpResponse:
+    """The loyalty report of a period on the page, and as PDF or XLSX with ``file_format``."""
+    if "date_from" not in request.GET:
+        start, end = last_month()
+        form = LoyaltyReportForm({"date_from": start, "date_to": end})
+    else:
+        form = LoyaltyReportForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request, "reports/loyalty.html", {"form": form, "section": "reports"}, status=400
+        )
+    start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+    figures = build_loyalty_figures(start, end)
+    file_format = request.GET.get("file_format")
+    if file_format in LOYALTY_RENDERERS:
+        response = HttpResponse(
+            LOYALTY_RENDERERS[file_format](figures), content_type=CONTENT_TYPES[file_format]
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="kesheng-loyalty-{start:%Y%m%d}-{end:%Y%m%d}.{file_format}"'
+        )
+        return response
+    return render(
+        request,
+        "reports/loyalty.html",
+        {
+            "form": form,
+            "section": "reports",
+            "figures": figures,
+            "charts": loyalty_charts(figures),
+            "query": f"date_from={start:%Y-%m-%d}&date_to={end:%Y-%m-%d}",
+        },
     )
