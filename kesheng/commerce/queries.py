@@ -10,7 +10,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kesheng.accounts.models import Role
-from kesheng.commerce.models import Order, OrderStatus, Store, StoreAccess
+from kesheng.commerce.models import Order, OrderLine, OrderStatus, Store, StoreAccess
 from kesheng.core.parsing import CENT
 from kesheng.core.templatetags.kesheng_format import format_money
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
@@ -232,6 +232,51 @@ def get_order_for_points(order_id: str) -> OrderForPoints | None:
             category: Decimal(total or 0).quantize(CENT) for category, total in by_category
         },
     )
+
+
+def list_orders_for_points(*, currency: str) -> list[OrderForPoints]:
+    """Every kept (placed or completed) order in ``currency``, oldest first, with its lines'
+    amounts by product category: two queries, for loading points history in bulk."""
+    orders = (
+        Order.objects.filter(status__in=KEPT_STATUSES, currency=currency)
+        .order_by("ordered_at", "pk")
+        .values_list(
+            "pk",
+            "order_id",
+            "customer_id",
+            "customer__customer_id",
+            "amount",
+            "status",
+            "channel__code",
+            "ordered_at",
+        )
+    )
+    by_category: dict[int, dict[str, Decimal]] = {}
+    rows = (
+        OrderLine.objects.filter(order__status__in=KEPT_STATUSES)
+        .exclude(product__isnull=True)
+        .exclude(product__category="")
+        .order_by()
+        .values("order_id", "product__category")
+        .annotate(total=Sum("amount"))
+        .values_list("order_id", "product__category", "total")
+    )
+    for order_pk, category, total in rows:
+        by_category.setdefault(order_pk, {})[category] = Decimal(total or 0).quantize(CENT)
+    return [
+        OrderForPoints(
+            order_id=order_id,
+            customer_pk=customer_pk,
+            customer_id=customer_id,
+            amount=amount,
+            currency=currency,
+            status=status,
+            channel=channel,
+            ordered_at=ordered_at,
+            category_amounts=by_category.get(pk, {}),
+        )
+        for pk, order_id, customer_pk, customer_id, amount, status, channel, ordered_at in orders
+    ]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from kesheng.demo import catalogue, survey_generator
 from kesheng.demo.cases import load_demo_cases
 from kesheng.demo.feedback import generate_feedback
 from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
-from kesheng.demo.loyalty import load_demo_loyalty
+from kesheng.demo.loyalty import load_demo_loyalty, load_demo_points
 from kesheng.feedback.actions import record_feedback
 from kesheng.surveys.actions.distribution import create_distribution
 from kesheng.surveys.actions.history import (
@@ -69,6 +69,7 @@ class DemoLoadSummary:
     responses_created: int = 0
     segments_created: int = 0
     loyalty_tiers: dict[str, int] = field(default_factory=dict)  # tier code -> members given it
+    points_transactions: int = 0  # two years of points (earned, paid at the till, expired)
     feedback_items: int = 0  # reviews, social posts, call notes, complaints and emails
     cases: int = 0
     scored_customers: int = 0  # customers with RFM (and CLV) scores after the load
@@ -113,6 +114,7 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         summary.surveys_created, summary.responses_created = _save_surveys(data, seed=seed, now=now)
         summary.segments_created = _save_segments()
         summary.loyalty_tiers = load_demo_loyalty(now=now).by_tier
+        summary.points_transactions = load_demo_points(seed=seed, now=now).transactions
         # The 360 page and the RFM API have something to show at once, not after the first
         # nightly run (a second or two for the default 5,000 customers).
         summary.scored_customers = score_customers(now=now).customers
