@@ -55,6 +55,9 @@ class MemberSignIn(models.Model):
             models.Index(fields=["customer", "device_id"], name="loyalty_signin_device_idx"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.method} {self.signed_in_at:%Y-%m-%d %H:%M}"
+
 
 class ReferralCode(models.Model):
     """A member's referral code (short, unambiguous characters), and how many times its
@@ -95,9 +98,7 @@ class Referral(models.Model):
     (self-referral, not a new customer) is kept with its reason. A customer is referred
     (not refused) at most once."""
 
-    referrer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="referrals_made"
-    )
+    referrer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="referrals_made")
     referee = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="referrals")
     code = models.CharField(_("referral code"), max_length=12)
     state = models.CharField(_("state"), max_length=12, choices=ReferralState.choices)

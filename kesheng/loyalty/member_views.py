@@ -7,6 +7,7 @@ user is never a member by accident and a member never reaches staff pages. Every
 the signed-in member's own data only: no page takes a customer id from the URL.
 """
 
+import contextlib
 import hashlib
 import io
 import secrets
@@ -188,7 +189,8 @@ def enter_code(request: HttpRequest) -> HttpResponse:
         else:
             code = request.session.pop(REFERRAL_KEY, "")
             if code:
-                try:
+                # A code gone meanwhile (a merged profile) does not stop the sign-in.
+                with contextlib.suppress(InvalidInput):
                     record_referral_sign_up(
                         code=code,
                         referee_pk=signed_in.customer.pk,
@@ -196,8 +198,6 @@ def enter_code(request: HttpRequest) -> HttpResponse:
                         is_new=signed_in.created,
                         device_id=device_id,
                     )
-                except InvalidInput:
-                    pass  # the code disappeared meanwhile (merged profile): sign in anyway
             return _sign_in(request, signed_in.customer)
     return _page(
         request,

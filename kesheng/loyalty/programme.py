@@ -575,9 +575,10 @@ def _check_earn_rules(check: _Checker, rules: list[dict]) -> list[dict]:
             check.problem(f"{path}.ends", _("must not be before starts"))
         if "cap" in rule:
             out["cap"] = check.whole(rule["cap"], f"{path}.cap", minimum=0, maximum=MAX_RULE_CAP)
-        if "birthday_month" in rule:
-            if check.flag(rule["birthday_month"], f"{path}.birthday_month"):
-                out["birthday_month"] = True
+        if "birthday_month" in rule and check.flag(
+            rule["birthday_month"], f"{path}.birthday_month"
+        ):
+            out["birthday_month"] = True
         checked.append(out)
     return checked
 

@@ -83,7 +83,9 @@ def award_bonus_points(
         )
         return _result(txn, customer_id=customer_id)
 
-    return _idempotent(request_no, customer_pk=customer_pk, kind=Kind.EARN, points=None, write=write)
+    return _idempotent(
+        request_no, customer_pk=customer_pk, kind=Kind.EARN, points=None, write=write
+    )
 
 
 def award_bonus_for_event(

@@ -116,9 +116,7 @@ def verify_sign_in_code(
             .first()
         )
         if challenge is None or challenge.expires_at <= now:
-            refusal = SignInRefused(
-                _("this code has expired; ask for a new one"), reason="expired"
-            )
+            refusal = SignInRefused(_("this code has expired; ask for a new one"), reason="expired")
         elif challenge.attempts >= settings.KESHENG_MEMBER_CODE_MAX_ATTEMPTS:
             refusal = SignInRefused(_("too many wrong codes; ask for a new one"), reason="attempts")
         elif not hmac.compare_digest(challenge.code_hash, _code_hash(phone, code)):
@@ -129,11 +127,9 @@ def verify_sign_in_code(
             MemberSignInCode.objects.filter(pk=challenge.pk).update(used_at=now)
     if refusal is not None:
         raise refusal
-    customer = (
-        Customer.objects.filter(
-            identities__kind=IdentityKind.PHONE, identities__value=phone
-        ).first()
-    )
+    customer = Customer.objects.filter(
+        identities__kind=IdentityKind.PHONE, identities__value=phone
+    ).first()
     created = False
     if customer is None:
         result = upsert_customer(

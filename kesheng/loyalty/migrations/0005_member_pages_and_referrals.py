@@ -5,84 +5,209 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_staff_role_segment_permissions'),
-        ('loyalty', '0004_staff_role_reward_permissions'),
+        ("customers", "0003_staff_role_segment_permissions"),
+        ("loyalty", "0004_staff_role_reward_permissions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MemberSignInCode',
+            name="MemberSignInCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=32, verbose_name='phone')),
-                ('code_hash', models.CharField(max_length=64, verbose_name='code hash')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='wrong tries')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='used at')),
-                ('address_hash', models.CharField(blank=True, max_length=24, verbose_name='sender address (hashed)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone", models.CharField(max_length=32, verbose_name="phone")),
+                ("code_hash", models.CharField(max_length=64, verbose_name="code hash")),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="wrong tries"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="used at")),
+                (
+                    "address_hash",
+                    models.CharField(
+                        blank=True, max_length=24, verbose_name="sender address (hashed)"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member sign-in code',
-                'verbose_name_plural': 'member sign-in codes',
-                'indexes': [models.Index(fields=['phone', '-created_at'], name='loyalty_signin_phone_idx')],
+                "verbose_name": "member sign-in code",
+                "verbose_name_plural": "member sign-in codes",
+                "indexes": [
+                    models.Index(fields=["phone", "-created_at"], name="loyalty_signin_phone_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReferralCode',
+            name="ReferralCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='referral code')),
-                ('visits', models.PositiveIntegerField(default=0, verbose_name='link opened')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='referral_code', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(max_length=12, unique=True, verbose_name="referral code"),
+                ),
+                ("visits", models.PositiveIntegerField(default=0, verbose_name="link opened")),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referral_code",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral code',
-                'verbose_name_plural': 'referral codes',
+                "verbose_name": "referral code",
+                "verbose_name_plural": "referral codes",
             },
         ),
         migrations.CreateModel(
-            name='MemberSignIn',
+            name="MemberSignIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('code', 'code by SMS'), ('link', 'personal link')], max_length=10, verbose_name='method')),
-                ('device_id', models.CharField(blank=True, max_length=64, verbose_name='device id')),
-                ('signed_in_at', models.DateTimeField(verbose_name='signed in at')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("code", "code by SMS"), ("link", "personal link")],
+                        max_length=10,
+                        verbose_name="method",
+                    ),
+                ),
+                (
+                    "device_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="device id"),
+                ),
+                ("signed_in_at", models.DateTimeField(verbose_name="signed in at")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member sign-in',
-                'verbose_name_plural': 'member sign-ins',
-                'indexes': [models.Index(fields=['customer', 'device_id'], name='loyalty_signin_device_idx')],
+                "verbose_name": "member sign-in",
+                "verbose_name_plural": "member sign-ins",
+                "indexes": [
+                    models.Index(fields=["customer", "device_id"], name="loyalty_signin_device_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, verbose_name='referral code')),
-                ('state', models.CharField(choices=[('signed_up', 'signed up'), ('ordered', 'ordered'), ('refused', 'refused')], max_length=12, verbose_name='state')),
-                ('refusal_reason', models.CharField(blank=True, choices=[('same_phone', 'self-referral: same phone'), ('same_email', 'self-referral: same email'), ('same_device', 'self-referral: same device'), ('not_new', 'not a new customer'), ('cap_reached', "the referrer's cap of rewarded referrals is reached")], max_length=20, verbose_name='refusal reason')),
-                ('device_id', models.CharField(blank=True, max_length=64, verbose_name='device id')),
-                ('source', models.CharField(blank=True, max_length=20, verbose_name='source')),
-                ('signed_up_at', models.DateTimeField(verbose_name='signed up at')),
-                ('ordered_at', models.DateTimeField(blank=True, null=True, verbose_name='ordered at')),
-                ('order_id', models.CharField(blank=True, max_length=100, verbose_name='first order')),
-                ('is_rewarded', models.BooleanField(default=False, verbose_name='rewarded')),
-                ('referrer_points', models.PositiveIntegerField(default=0, verbose_name='points to the referrer')),
-                ('referee_points', models.PositiveIntegerField(default=0, verbose_name='points to the new customer')),
-                ('referee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals', to='customers.customer')),
-                ('referrer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='referrals_made', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=12, verbose_name="referral code")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("signed_up", "signed up"),
+                            ("ordered", "ordered"),
+                            ("refused", "refused"),
+                        ],
+                        max_length=12,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "refusal_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("same_phone", "self-referral: same phone"),
+                            ("same_email", "self-referral: same email"),
+                            ("same_device", "self-referral: same device"),
+                            ("not_new", "not a new customer"),
+                            ("cap_reached", "the referrer's cap of rewarded referrals is reached"),
+                        ],
+                        max_length=20,
+                        verbose_name="refusal reason",
+                    ),
+                ),
+                (
+                    "device_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="device id"),
+                ),
+                ("source", models.CharField(blank=True, max_length=20, verbose_name="source")),
+                ("signed_up_at", models.DateTimeField(verbose_name="signed up at")),
+                (
+                    "ordered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="ordered at"),
+                ),
+                (
+                    "order_id",
+                    models.CharField(blank=True, max_length=100, verbose_name="first order"),
+                ),
+                ("is_rewarded", models.BooleanField(default=False, verbose_name="rewarded")),
+                (
+                    "referrer_points",
+                    models.PositiveIntegerField(default=0, verbose_name="points to the referrer"),
+                ),
+                (
+                    "referee_points",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="points to the new customer"
+                    ),
+                ),
+                (
+                    "referee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "referrer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="referrals_made",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral',
-                'verbose_name_plural': 'referrals',
-                'ordering': ['-signed_up_at', '-pk'],
-                'indexes': [models.Index(fields=['referrer', 'state'], name='loyalty_referral_referrer_idx')],
-                'constraints': [models.UniqueConstraint(fields=('referrer', 'referee'), name='loyalty_referral_once_per_pair'), models.UniqueConstraint(condition=models.Q(('state', 'refused'), _negated=True), fields=('referee',), name='loyalty_referral_referee_once')],
+                "verbose_name": "referral",
+                "verbose_name_plural": "referrals",
+                "ordering": ["-signed_up_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["referrer", "state"], name="loyalty_referral_referrer_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("referrer", "referee"), name="loyalty_referral_once_per_pair"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "refused"), _negated=True),
+                        fields=("referee",),
+                        name="loyalty_referral_referee_once",
+                    ),
+                ],
             },
         ),
     ]
