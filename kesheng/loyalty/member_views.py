@@ -95,6 +95,10 @@ def _page(request: HttpRequest, template: str, context: dict, *, status: int = 2
         },
         status=status,
     )
+    return _with_device_cookie(request, response)
+
+
+def _with_device_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if DEVICE_COOKIE not in request.COOKIES:
         response.set_cookie(
             DEVICE_COOKIE,
@@ -121,7 +125,7 @@ def _sign_in(request: HttpRequest, customer: Customer) -> HttpResponse:
     request.session.cycle_key()
     request.session[MEMBER_KEY] = customer.pk
     request.session.pop(PHONE_KEY, None)
-    return redirect("loyalty_member:home")
+    return _with_device_cookie(request, redirect("loyalty_member:home"))
 
 
 # --- signing in --------------------------------------------------------------------------------

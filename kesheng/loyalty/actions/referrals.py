@@ -71,25 +71,24 @@ def record_referral_visit(*, code: str) -> ReferralCode | None:
     return referral_code
 
 
-def _identity_values(customer_pk: int) -> set[tuple[str, str]]:
-    return set(
-        Identity.objects.filter(
-            customer_id=customer_pk, kind__in=[IdentityKind.PHONE, IdentityKind.EMAIL]
-        ).values_list("kind", "value")
-    )
+def _self_referral_reason(referrer_pk: int, *, by_phone: bool) -> str:
+    """The referrer signed up with their own code. Two profiles never share a phone or an
+    email (an identity belongs to one customer; a sign-up with the referrer's phone or email
+    resolves to the referrer), so "same phone or email" means the same customer: by phone on
+    the member pages (the code went to that phone); through the API by email when the referrer
+    has one."""
+    if by_phone:
+        return ReferralRefusal.SAME_PHONE
+    has_email = Identity.objects.filter(customer_id=referrer_pk, kind=IdentityKind.EMAIL).exists()
+    return ReferralRefusal.SAME_EMAIL if has_email else ReferralRefusal.SAME_PHONE
 
 
 def _refusal(
-    referrer_pk: int, referee_pk: int, *, device_id: str, is_new: bool, method_phone: bool
+    referrer_pk: int, referee_pk: int, *, device_id: str, is_new: bool, by_phone: bool
 ) -> str:
     """Why this sign-up may not count as a referral ("" when it may)."""
     if referrer_pk == referee_pk:
-        return ReferralRefusal.SAME_PHONE if method_phone else ReferralRefusal.SAME_EMAIL
-    shared = _identity_values(referrer_pk) & _identity_values(referee_pk)
-    if any(kind == IdentityKind.PHONE for kind, _value in shared):
-        return ReferralRefusal.SAME_PHONE
-    if shared:
-        return ReferralRefusal.SAME_EMAIL
+        return _self_referral_reason(referrer_pk, by_phone=by_phone)
     if device_id and (
         MemberSignIn.objects.filter(customer_id=referrer_pk, device_id=device_id).exists()
         or Referral.objects.filter(referee_id=referrer_pk, device_id=device_id).exists()
@@ -111,7 +110,8 @@ def record_referral_sign_up(
     device_id: str = "",
     by_phone: bool = True,
 ) -> Referral:
-    """A customer signed up with a member's referral code. Recorded as ``signed_up``, or as
+    """A customer signed up with a member's referral code (``by_phone``: through the member
+    pages' SMS code). Recorded as ``signed_up``, or as
     ``refused`` with its reason: the referrer themself (same phone or email), a device the
     referrer signed in from, or not a new customer (``is_new`` False, orders already, or
     referred before). The same pair again answers the first record. InvalidInput for an
@@ -125,7 +125,7 @@ def record_referral_sign_up(
         return existing
     device_id = (device_id or "").strip()[:64]
     reason = _refusal(
-        referrer_pk, referee_pk, device_id=device_id, is_new=is_new, method_phone=by_phone
+        referrer_pk, referee_pk, device_id=device_id, is_new=is_new, by_phone=by_phone
     )
     try:
         with transaction.atomic():
