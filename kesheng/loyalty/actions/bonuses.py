@@ -88,6 +88,12 @@ def award_bonus_points(
     )
 
 
+def _has_rules(event: str) -> bool:
+    """Whether the programme has a bonus rule for ``event`` (one query): handlers of busy
+    events (every order, every profile change) stop here when it has none."""
+    return any(rule["event"] == event for rule in _programme_settings().get("bonus_rules", []))
+
+
 def award_bonus_for_event(
     *,
     event: str,
@@ -152,7 +158,7 @@ def bonus_after_profile_change(payload: dict) -> None:
     """``customer.created`` / ``customer.updated``: the profile bonus, once per member, when
     every field of ``PROFILE_FIELDS`` is filled in."""
     customer_pk = payload.get("customer_pk")
-    if not customer_pk:
+    if not customer_pk or not _has_rules("profile_completed"):
         return
     values = Customer.objects.filter(pk=customer_pk).values_list(*PROFILE_FIELDS).first()
     if values is None or not all(values):
@@ -165,6 +171,8 @@ def bonus_after_profile_change(payload: dict) -> None:
 def bonus_after_first_order(payload: dict) -> None:
     """``order.placed``: the first-order bonus when this kept order is the customer's first
     one; pending until the order's return window closes, like the order's own points."""
+    if not _has_rules("first_order"):
+        return
     order = get_order_for_points(payload.get("order_id") or "")
     if order is None or not order.is_kept:
         return

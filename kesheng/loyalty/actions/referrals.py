@@ -243,7 +243,8 @@ def reward_referral_after_order(payload: dict) -> None:
     """``order.placed``: reward the referral of the order's customer, if any. Idempotent: a
     second delivery finds the referral no longer open."""
     order_id = payload.get("order_id")
-    if order_id:
+    # One cheap query on every order while no referral waits for its first order.
+    if order_id and Referral.objects.filter(state=ReferralState.SIGNED_UP).exists():
         reward_referral_for_order(order_id=order_id)
 
 
