@@ -67,6 +67,17 @@ class LoyaltyConfig(AppConfig):
         subscribe("customer.created", bonus_after_profile_change)
         subscribe("customer.updated", bonus_after_profile_change)
         register_merge_handler("loyalty.ReferralCode", merge_referrals)
+        from kesheng.loyalty.member_queries import get_referral_panel
+
+        register_profile_panel(
+            "loyalty_referrals",
+            ProfilePanel(
+                title=_("Referrals"),
+                template_name="loyalty/customer_referral_panel.html",
+                context=get_referral_panel,
+                order=6,
+            ),
+        )
         register_merge_handler("loyalty.Referral", merge_referrals)
 
         from kesheng.loyalty.segment_fields import register_loyalty_fields

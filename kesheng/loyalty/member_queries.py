@@ -145,3 +145,20 @@ def list_referral_funnels(*, limit: int = 200) -> list[dict]:
         rows.values(), key=lambda row: (-row["signed_up"], -row["shared"], row["customer_id"])
     )
     return ordered[:limit]
+
+
+def get_referral_panel(customer_pk: int) -> dict:
+    """The referrals panel of the customer-360 page (five queries): the member's code, their
+    funnel as a referrer, and who referred them."""
+    code = ReferralCode.objects.filter(customer_id=customer_pk).values_list("code", flat=True)
+    referred_by = (
+        Referral.objects.filter(referee_id=customer_pk)
+        .select_related("referrer")
+        .order_by("-signed_up_at", "-pk")
+        .first()
+    )
+    return {
+        "code": code.first(),
+        "funnel": get_referral_funnel(referrer_pk=customer_pk),
+        "referred_by": referred_by,
+    }

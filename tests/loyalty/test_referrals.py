@@ -265,3 +265,14 @@ def test_the_programme_file_checks_the_referral_settings(db):
         )
     paths = {problem.path for problem in error.value.problems}
     assert paths == {"referrals.x", "referrals.referrer_points", "referrals.period_days"}
+
+
+def test_the_customer_page_shows_the_referral_code_funnel_and_referrer(referrer, make_customer):
+    _customer, code = referrer
+    record_referral_sign_up(code=code, referee_pk=make_customer("F1", name="朋友").pk, source="api")
+    staff = Client()
+    staff.force_login(create_staff_user("cx", role="cx_manager"))
+    page = staff.get("/customers/C001/").content.decode()
+    assert f"<code>{code}</code>" in page
+    page = staff.get("/customers/F1/").content.decode()
+    assert "王芳" in page and code in page  # referred by C001 with that code
