@@ -27,6 +27,7 @@ from kesheng.core.ratelimit import over_rate_limit
 from kesheng.customers.models import Customer
 from kesheng.loyalty.actions.members import (
     SignInRefused,
+    check_phone,
     read_member_link,
     send_sign_in_code,
     verify_sign_in_code,
@@ -136,7 +137,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     """Phone number -> a code by SMS (or, signed in already, the member's home)."""
     if request.method != "POST" and _current_member(request) is not None:
         return redirect("loyalty_member:home")
-    error, phone = "", ""
+    error, phone, has_code = "", "", False
     if request.method == "POST":
         phone = request.POST.get("phone", "").strip()[:40]
         if over_rate_limit(
@@ -156,6 +157,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             if refused.reason == "too_many":
                 return _message(request, _("Too many requests"), refused.message, status=429)
             error = refused.message
+            if refused.reason == "too_soon":  # the code of a minute ago is still good
+                request.session[PHONE_KEY] = check_phone(phone)
+                has_code = True
         else:
             request.session[PHONE_KEY] = challenge.phone
             return redirect("loyalty_member:code")
@@ -163,7 +167,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "sign_in.html",
-        {"error": error, "phone": phone, "referral_code": referral},
+        {"error": error, "phone": phone, "referral_code": referral, "has_code": has_code},
         status=422 if error else 200,
     )
 

@@ -163,3 +163,26 @@ def test_signing_out_ends_the_member_session(customer):
     client.get(f"/m/link/{member_link_token('C001')}/")
     client.post("/m/sign-out/")
     assert client.get("/m/").status_code == 302
+
+
+class FailingSmsBackend:
+    def send(self, *, to, text, message_id):
+        raise ConnectionError("provider down")
+
+
+def test_a_code_the_backend_could_not_send_is_not_kept_nor_counted(sms, customer, settings):
+    settings.KESHENG_SMS_BACKEND = "tests.loyalty.test_member_sign_in.FailingSmsBackend"
+    response = Client().post("/m/sign-in/", {"phone": "13800138000"})
+    assert response.status_code == 422
+    assert "the SMS could not be sent" in response.content.decode()
+    assert MemberSignInCode.objects.count() == 0
+
+
+def test_asking_again_within_a_minute_offers_the_code_already_sent(sms, customer):
+    client = Client()
+    client.post("/m/sign-in/", {"phone": "13800138000"})
+    response = client.post("/m/sign-in/", {"phone": "13800138000"})
+    assert response.status_code == 422
+    assert "/m/sign-in/code/" in response.content.decode()
+    assert len(sms) == 1
+    assert client.post("/m/sign-in/code/", {"code": last_code()}).status_code == 302

@@ -10,6 +10,7 @@ hour (the views limit each IP address too).
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,13 +29,16 @@ from kesheng.customers.models import Customer, Identity, IdentityKind
 from kesheng.loyalty.models import MemberSignIn, MemberSignInCode, SignInMethod
 from kesheng.messaging.backends.sms import get_sms_backend
 
+logger = logging.getLogger(__name__)
+
 LINK_SALT = "kesheng.loyalty.member-link"
 CODE_DIGITS = 6
 
 
 class SignInRefused(DomainError):
     """A code that cannot be sent or accepted now; ``reason`` is one of ``too_soon``,
-    ``too_many`` (rate limit), ``wrong``, ``expired``, ``attempts`` (too many wrong tries)."""
+    ``too_many`` (rate limit), ``not_sent`` (the SMS backend failed), ``wrong``, ``expired``,
+    ``attempts`` (too many wrong tries)."""
 
     def __init__(self, message: str, *, reason: str):
         super().__init__(message, field="code")
@@ -87,7 +91,16 @@ def send_sign_in_code(
         "Your sign-in code is %(code)s (valid for %(minutes)s minutes). "
         "Do not share it with anyone."
     ) % {"code": code, "minutes": minutes}
-    get_sms_backend().send(to=phone, text=text, message_id=challenge.pk)
+    try:
+        get_sms_backend().send(to=phone, text=text, message_id=challenge.pk)
+    except Exception:
+        # The provider refused or is down: the code never reached the phone, so it must not
+        # count against the phone's limits either.
+        logger.exception("sign-in code %s not sent", challenge.pk)
+        MemberSignInCode.objects.filter(pk=challenge.pk).delete()
+        raise SignInRefused(
+            _("the SMS could not be sent; try again in a moment"), reason="not_sent"
+        ) from None
     return challenge
 
 
