@@ -140,6 +140,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     error, phone, has_code = "", "", False
     if request.method == "POST":
         phone = request.POST.get("phone", "").strip()[:40]
+        typed_code = normalize_referral_code(request.POST.get("referral_code", ""))
         if over_rate_limit(
             request, scope="member-codes", limit=settings.KESHENG_MEMBER_CODES_PER_IP_PER_MINUTE
         ):
@@ -149,6 +150,19 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 _("Too many codes were asked for from this network. Try again in a minute."),
                 status=429,
             )
+        if typed_code and get_referral_code(typed_code) is None:
+            return _page(
+                request,
+                "sign_in.html",
+                {
+                    "phone": phone,
+                    "typed_code": typed_code,
+                    "code_error": _("This invitation code is not known."),
+                },
+                status=422,
+            )
+        if typed_code:
+            request.session[REFERRAL_KEY] = typed_code
         try:
             challenge = send_sign_in_code(phone=phone, address_hash=_address_hash(request))
         except InvalidInput as refused:

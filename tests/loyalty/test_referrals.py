@@ -276,3 +276,17 @@ def test_the_customer_page_shows_the_referral_code_funnel_and_referrer(referrer,
     assert f"<code>{code}</code>" in page
     page = staff.get("/customers/F1/").content.decode()
     assert "王芳" in page and code in page  # referred by C001 with that code
+
+
+def test_a_new_customer_may_type_the_code_on_the_sign_in_form(referrer, sms):
+    _customer, code = referrer
+    client = Client()
+    response = client.post("/m/sign-in/", {"phone": "13900139000", "referral_code": "ZZZZ"})
+    assert response.status_code == 422 and sms == []
+    client.post("/m/sign-in/", {"phone": "13900139000", "referral_code": code.lower()})
+    from tests.loyalty.member_helpers import last_code
+
+    client.post("/m/sign-in/code/", {"code": last_code()})
+    referral = Referral.objects.get()
+    assert (referral.code, referral.state) == (code, "signed_up")
+    assert ReferralCode.objects.get().visits == 0  # typed, not a link opened
