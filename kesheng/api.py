@@ -19,6 +19,7 @@ from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from kesheng.customers.api import router as customers_router
 from kesheng.feedback.api import router as feedback_router
 from kesheng.loyalty.api import router as loyalty_router
+from kesheng.loyalty.referral_api import router as referral_router
 from kesheng.surveys.api import router as surveys_router
 from kesheng.tracking.api import router as tracking_router
 
@@ -39,6 +40,7 @@ api.add_router("", commerce_router)
 api.add_router("", surveys_router)
 api.add_router("", analytics_router)
 api.add_router("", loyalty_router)
+api.add_router("", referral_router)
 api.add_router("", feedback_router)
 api.add_router("", cases_router)
 

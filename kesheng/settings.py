@@ -306,6 +306,12 @@ KESHENG_SMS_BACKEND = env_str(
     "KESHENG_SMS_BACKEND", "kesheng.messaging.backends.sms.ConsoleSmsBackend"
 )
 KESHENG_SMS_FILE_DIR = VAR_DIR / "sms"
+# Member pages /m/ (docs/loyalty.md): sign-in codes by SMS and personal links.
+KESHENG_MEMBER_CODE_MINUTES = env_int("KESHENG_MEMBER_CODE_MINUTES", 10)
+KESHENG_MEMBER_CODE_MAX_ATTEMPTS = env_int("KESHENG_MEMBER_CODE_MAX_ATTEMPTS", 5)
+KESHENG_MEMBER_CODES_PER_PHONE_PER_HOUR = env_int("KESHENG_MEMBER_CODES_PER_PHONE_PER_HOUR", 5)
+KESHENG_MEMBER_CODES_PER_IP_PER_MINUTE = env_int("KESHENG_MEMBER_CODES_PER_IP_PER_MINUTE", 5)
+KESHENG_MEMBER_LINK_DAYS = env_int("KESHENG_MEMBER_LINK_DAYS", 30)
 # Purposes a customer without a recorded decision may be messaged for (marketing never is).
 KESHENG_CONSENT_IMPLIED_PURPOSES = env_list("KESHENG_CONSENT_IMPLIED_PURPOSES", ["service"])
 # No customer is invited to a survey more than once in this many days, across all surveys.

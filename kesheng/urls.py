@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("m/", include("kesheng.messaging.urls")),
+    path("m/", include("kesheng.loyalty.member_urls")),
     path("surveys/", include("kesheng.surveys.urls")),
     path("reports/", include("kesheng.reports.urls")),
     path("feedback/", include("kesheng.feedback.urls")),

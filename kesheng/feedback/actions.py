@@ -374,7 +374,15 @@ def write_feedback(prepared: Prepared[FeedbackInput]) -> FeedbackWriteResult:
         # Cases (complaints, low-rated reviews) subscribe; one event per chunk keeps a large
         # import from writing one outbox row per item.
         for chunk in chunked(result.created_ids, 1000):
-            emit("feedback.created", {"item_ids": list(chunk)})
+            # Loyalty's review bonus reads who wrote each review from here (it sits below
+            # feedback and may not read its tables).
+            reviews = FeedbackItem.objects.filter(
+                pk__in=chunk, source=FeedbackSource.REVIEW, customer__isnull=False
+            ).values_list("pk", "customer_id")
+            emit(
+                "feedback.created",
+                {"item_ids": list(chunk), "reviews": [list(row) for row in reviews]},
+            )
     return result
 
 

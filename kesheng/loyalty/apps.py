@@ -50,6 +50,36 @@ class LoyaltyConfig(AppConfig):
         subscribe("order.refunded", reverse_after_cancellation)
         register_merge_handler("loyalty.PointsAccount", merge_points_account)
 
+        # One-off bonuses and referrals (docs/loyalty.md): after the order's own points.
+        # feedback sits above loyalty: its event is subscribed to by name, never imported.
+        from kesheng.loyalty.actions.bonuses import (
+            bonus_after_feedback,
+            bonus_after_first_order,
+            bonus_after_profile_change,
+            bonus_after_response,
+        )
+        from kesheng.loyalty.actions.referrals import merge_referrals, reward_referral_after_order
+
+        subscribe("order.placed", bonus_after_first_order)
+        subscribe("order.placed", reward_referral_after_order)
+        subscribe("response.completed", bonus_after_response)
+        subscribe("feedback.created", bonus_after_feedback)
+        subscribe("customer.created", bonus_after_profile_change)
+        subscribe("customer.updated", bonus_after_profile_change)
+        register_merge_handler("loyalty.ReferralCode", merge_referrals)
+        from kesheng.loyalty.member_queries import get_referral_panel
+
+        register_profile_panel(
+            "loyalty_referrals",
+            ProfilePanel(
+                title=_("Referrals"),
+                template_name="loyalty/customer_referral_panel.html",
+                context=get_referral_panel,
+                order=6,
+            ),
+        )
+        register_merge_handler("loyalty.Referral", merge_referrals)
+
         from kesheng.loyalty.segment_fields import register_loyalty_fields
 
         register_loyalty_fields()

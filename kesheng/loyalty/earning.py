@@ -20,6 +20,7 @@ class OrderFacts:
     channel: str
     local_date: date
     category_amounts: dict[str, Decimal]
+    birthday_month: bool = False  # the order falls in the member's birthday month
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,11 @@ class EarnRule:
     starts: date | None = None
     ends: date | None = None
     cap: int | None = None
+    birthday_month: bool = False  # only in the member's birthday month
 
     def applies_to(self, order: OrderFacts) -> bool:
+        if self.birthday_month and not order.birthday_month:
+            return False
         if self.starts is not None and order.local_date < self.starts:
             return False
         if self.ends is not None and order.local_date > self.ends:
@@ -77,9 +81,55 @@ def rules_from_settings(items: list[dict]) -> list[EarnRule]:
                 starts=day(item.get("starts")),
                 ends=day(item.get("ends")),
                 cap=item.get("cap"),
+                birthday_month=bool(item.get("birthday_month", False)),
             )
         )
     return rules
+
+
+def in_birthday_month(birthday: date | None, local_date: date) -> bool:
+    """Whether ``local_date`` is in the month of ``birthday`` (no birthday: never)."""
+    return birthday is not None and birthday.month == local_date.month
+
+
+@dataclass(frozen=True)
+class BonusRule:
+    """A one-off bonus of the programme file (``bonus_rules``): ``points`` when ``event``
+    happens (survey_completed, review_written, profile_completed, first_order), between
+    ``starts`` and ``ends`` (local dates, inclusive), at most ``max_per_member`` times."""
+
+    code: str
+    event: str
+    points: int
+    starts: date | None = None
+    ends: date | None = None
+    max_per_member: int | None = None
+
+    def active_on(self, local_date: date) -> bool:
+        if self.starts is not None and local_date < self.starts:
+            return False
+        return self.ends is None or local_date <= self.ends
+
+
+def bonus_rules_from_settings(items: list[dict], event: str) -> list[BonusRule]:
+    """The stored (already checked) ``bonus_rules`` for one event."""
+    return [
+        BonusRule(
+            code=item["code"],
+            event=item["event"],
+            points=item["points"],
+            starts=None if item.get("starts") is None else date.fromisoformat(item["starts"]),
+            ends=None if item.get("ends") is None else date.fromisoformat(item["ends"]),
+            max_per_member=item.get("max_per_member"),
+        )
+        for item in items
+        if item["event"] == event
+    ]
+
+
+def referral_window_start(now: datetime, period_days: int) -> datetime:
+    """Where the referral cap's rolling window starts."""
+    return now - timedelta(days=period_days)
 
 
 @dataclass(frozen=True)

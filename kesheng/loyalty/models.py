@@ -428,3 +428,15 @@ class Coupon(models.Model):
         from django.utils import timezone
 
         return CouponState(self.state_at(timezone.now())).label
+
+
+# The member pages and referrals live in their own module; imported here so Django finds them.
+from kesheng.loyalty.member_models import (  # noqa: E402, F401
+    MemberSignIn,
+    MemberSignInCode,
+    Referral,
+    ReferralCode,
+    ReferralRefusal,
+    ReferralState,
+    SignInMethod,
+)

@@ -26,6 +26,8 @@ TOP_LEVEL_KEYS = (
     "earn_rules",
     "rewards",
     "value_per_point",
+    "bonus_rules",
+    "referrals",
 )
 QUALIFICATIONS = ("spend", "orders", "tier_points")
 PRIVILEGE_KEYS = ("points_multiplier", "birthday_gift", "free_shipping", "priority_service")
@@ -52,6 +54,7 @@ EARN_RULE_KEYS = (
     "starts",
     "ends",
     "cap",
+    "birthday_month",
 )
 DEFAULT_RETURN_WINDOW_DAYS = 7
 REWARD_KINDS = ("coupon_amount", "coupon_percent", "gift", "points_as_cash")
@@ -489,6 +492,10 @@ def _check_later_keys(check: _Checker, document: dict) -> dict:
         stored["earn_rules"] = _check_earn_rules(check, stored["earn_rules"])
     if stored.get("rewards"):
         stored["rewards"] = _check_rewards(check, stored["rewards"])
+    # One-off bonuses and referrals: checked in their own module (it uses this one's checker).
+    from kesheng.loyalty.programme_bonuses import check_bonus_keys
+
+    stored.update(check_bonus_keys(check, document))
     if "value_per_point" in document:
         value = check.number(
             document["value_per_point"],
@@ -568,6 +575,10 @@ def _check_earn_rules(check: _Checker, rules: list[dict]) -> list[dict]:
             check.problem(f"{path}.ends", _("must not be before starts"))
         if "cap" in rule:
             out["cap"] = check.whole(rule["cap"], f"{path}.cap", minimum=0, maximum=MAX_RULE_CAP)
+        if "birthday_month" in rule and check.flag(
+            rule["birthday_month"], f"{path}.birthday_month"
+        ):
+            out["birthday_month"] = True
         checked.append(out)
     return checked
 

@@ -73,3 +73,10 @@ def test_each_role_may_open_the_customer_pages(db):
         user = create_staff_user(f"user-{role}", role=role)
         assert user.has_perm("customers.view_customer"), role
         assert user.has_perm("tracking.view_touchpoint"), role
+
+
+def test_the_referral_funnel_is_seen_by_admin_cx_manager_and_analyst(db):
+    for role in ["admin", "cx_manager", "analyst"]:
+        assert "view_referral" in _codenames(role), role
+    for role in ["agent", "store_manager"]:
+        assert "view_referral" not in _codenames(role), role

@@ -455,6 +455,7 @@ def test_openapi_lists_every_path_and_describes_the_bodies(client, db):
         "/api/v1/loyalty/coupons/{code}/burn",
         "/api/v1/loyalty/members/{customer_id}/points-as-cash",
         "/api/v1/loyalty/members/{customer_id}/redeem",
+        "/api/v1/loyalty/referrals",
         "/api/v1/loyalty/rewards",
         "/api/v1/metrics/{metric}",
         "/api/v1/orders",

@@ -142,6 +142,7 @@ def test_customer_360_shows_profile_identities_consent_orders_and_timeline(staff
     assert [panel.name for panel in profile.panels] == [
         "loyalty",
         "cases",
+        "loyalty_referrals",
         "orders",
         "events",
         "scores",

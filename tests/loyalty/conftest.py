@@ -72,3 +72,17 @@ def place_order(db, django_capture_on_commit_callbacks):
         return result
 
     return place
+
+
+@pytest.fixture
+def sms(settings):
+    """SMS through a backend that keeps each text; rate-limit counts start from zero."""
+    from django.core.cache import cache
+
+    from tests.loyalty.member_helpers import RECORDING_BACKEND, RecordingSmsBackend
+
+    settings.KESHENG_SMS_BACKEND = RECORDING_BACKEND
+    RecordingSmsBackend.sent = []
+    cache.clear()
+    yield RecordingSmsBackend.sent
+    cache.clear()

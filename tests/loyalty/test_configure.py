@@ -70,7 +70,24 @@ def test_the_example_file_loads_four_tiers_with_names_and_privileges(db, capsys)
     )
     assert programme.settings["expiry"] == {"mode": "rolling", "months": 24}
     assert programme.settings["return_window_days"] == 7
-    assert [rule["code"] for rule in programme.settings["earn_rules"]] == ["base", "member-day"]
+    assert [rule["code"] for rule in programme.settings["earn_rules"]] == [
+        "base",
+        "member-day",
+        "birthday",
+    ]
+    assert programme.settings["earn_rules"][2]["birthday_month"] is True
+    assert [rule["event"] for rule in programme.settings["bonus_rules"]] == [
+        "survey_completed",
+        "review_written",
+        "profile_completed",
+        "first_order",
+    ]
+    assert programme.settings["referrals"] == {
+        "referrer_points": 500,
+        "referee_points": 200,
+        "period_days": 365,
+        "max_rewarded_per_referrer": 10,
+    }
     assert programme.settings["rewards"][0]["points"] == 2000
 
 
@@ -114,8 +131,8 @@ def test_a_bad_threshold_exits_2_naming_its_path_and_changes_nothing(db, capsys,
         ),
         (
             {"colour": "red"},
-            "colour: unknown key (expected: qualification, review, tiers, "
-            "expiry, return_window_days, earn_rules, rewards, value_per_point)",
+            "colour: unknown key (expected: qualification, review, tiers, expiry, "
+            "return_window_days, earn_rules, rewards, value_per_point, bonus_rules, referrals)",
         ),
         ({"tiers": []}, "tiers: must be a non-empty list"),
         ({"return_window_days": 7.5}, "return_window_days: must be a whole number"),

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from kesheng.commerce.queries import get_order_for_points
 from kesheng.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from kesheng.core.events import emit
+from kesheng.customers.models import Customer
 from kesheng.customers.queries import map_customer_ids
 from kesheng.loyalty import earning
 from kesheng.loyalty.models import (
@@ -363,11 +364,16 @@ def earn_points_for_order(*, order_id: str, now: datetime | None = None) -> Poin
             Membership.objects.select_related("tier").filter(customer_id=order.customer_pk).first()
         )
         multiplier = Decimal(1) if membership is None else membership.tier.points_multiplier
+        local_date = order.ordered_at.astimezone(_zone()).date()
+        birthday = (
+            Customer.objects.filter(pk=order.customer_pk).values_list("birthday", flat=True).first()
+        )
         facts = earning.OrderFacts(
             amount=order.amount,
             channel=order.channel,
-            local_date=order.ordered_at.astimezone(_zone()).date(),
+            local_date=local_date,
             category_amounts=order.category_amounts,
+            birthday_month=earning.in_birthday_month(birthday, local_date),
         )
         earned = earning.points_for_order(
             facts, earning.rules_from_settings(programme.get("earn_rules", [])), multiplier

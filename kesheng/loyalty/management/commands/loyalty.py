@@ -22,6 +22,11 @@ from kesheng.loyalty.queries import (
     privileges_of,
     verify_points_ledger,
 )
+from kesheng.loyalty.referral_cli import (
+    add_referral_commands,
+    handle_member_link,
+    handle_referrals,
+)
 
 
 class Command(BaseCommand):
@@ -67,6 +72,7 @@ class Command(BaseCommand):
             help=_("outstanding points and their value, by month of expiry"),
         )
         liability.add_argument("--json", action="store_true", help=_("print JSON"))
+        add_referral_commands(commands)
 
     def handle(self, *args, **options):
         handler = getattr(self, "handle_" + options["subcommand"].replace("-", "_"))
@@ -136,6 +142,12 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Run 'kesheng loyalty recalc-tiers' to apply it to every customer now.")
         )
+
+    def handle_referrals(self, options):
+        handle_referrals(self, options)
+
+    def handle_member_link(self, options):
+        handle_member_link(self, options)
 
     def handle_recalc_tiers(self, options):
         run = review_tiers(force=True)
