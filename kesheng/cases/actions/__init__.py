@@ -1,0 +1,56 @@
+"""Every change to a case: open (by hand or by the rules), acknowledge, assign, change status,
+note or reply, and the SLA check. Each runs in one transaction under the case's row lock,
+writes a ``CaseEvent`` and emits its domain event (``case.opened``, ``case.acknowledged``,
+``case.assigned``, ``case.status_changed``, ``case.resolved``, ``case.closed``,
+``case.reopened``, ``case.note_added``, ``case.replied``, ``case.breached``) after commit.
+
+Split by topic; every public action is importable from ``kesheng.cases.actions``.
+"""
+
+from kesheng.cases.actions.common import (
+    MAX_NOTE_LENGTH,
+    CaseExists,
+    check_policy_terms,
+    hours_of,
+    match_policy,
+)
+from kesheng.cases.actions.merging import merge_cases
+from kesheng.cases.actions.opening import (
+    open_case,
+    open_case_by_hand,
+    open_cases_for_feedback,
+    open_cases_for_response,
+)
+from kesheng.cases.actions.sla_checks import check_sla_breaches
+from kesheng.cases.actions.working import (
+    acknowledge_case,
+    add_case_note,
+    assign_case,
+    change_case_status,
+    change_case_urgency,
+    close_case,
+    reopen_case,
+    resolve_case,
+)
+
+__all__ = [
+    "MAX_NOTE_LENGTH",
+    "CaseExists",
+    "acknowledge_case",
+    "add_case_note",
+    "assign_case",
+    "change_case_status",
+    "change_case_urgency",
+    "check_policy_terms",
+    "check_sla_breaches",
+    "close_case",
+    "hours_of",
+    "match_policy",
+    "merge_cases",
+    "open_case",
+    "open_case_by_hand",
+    "open_cases_for_feedback",
+    "open_cases_for_response",
+    "reopen_case",
+    "resolve_case",
+]
