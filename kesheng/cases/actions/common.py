@@ -4,6 +4,7 @@ the domain-event payload and text checks."""
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,8 @@ from kesheng.core.events import emit
 logger = logging.getLogger(__name__)
 
 MAX_NOTE_LENGTH = 10_000
+# The assignee is warned when this share of a deadline's working time has passed.
+WARNING_SHARE = 0.75
 
 
 class CaseExists(Conflict):
@@ -73,6 +76,25 @@ def _terms(policy: SlaPolicy | None, urgency: str) -> dict:
         "holidays": policy.holidays,
         "make_up_days": policy.make_up_days,
     }
+
+
+def with_team_hours(terms: dict, team) -> dict:
+    """The terms with the team's business hours instead of the policy's, when the team has
+    some (business hours per team); the team's name is kept with them."""
+    if team is None or not team.business_hours:
+        return terms
+    return {
+        **terms,
+        "business_hours": team.business_hours,
+        "holidays": team.holidays,
+        "make_up_days": team.make_up_days,
+        "hours_of_team": team.name,
+    }
+
+
+def warning_minutes(minutes: int) -> int:
+    """When the deadline's warning falls due: at this share of its working time."""
+    return math.ceil(minutes * WARNING_SHARE)
 
 
 def hours_of(terms: dict) -> sla.BusinessHours | None:
@@ -167,3 +189,32 @@ def _record_breach(case: Case, deadline: str, now: datetime) -> None:
         data={"due": due.isoformat()},
     )
     emit("case.breached", _payload(case, deadline=deadline, due=due.isoformat()))
+    _escalate(case, deadline, due, now)
+
+
+def _escalate(case: Case, deadline: str, due: datetime, now: datetime) -> None:
+    """A breach goes to the lead of the case's team: the case is marked escalated (at its first
+    breach), the history says to whom, and the lead is emailed. Without a team lead the case
+    is still marked, so the queue shows it."""
+    from kesheng.cases.actions.notifications import escalation_message, notify_staff
+
+    lead = case.handling_team.lead if case.handling_team_id and case.handling_team else None
+    if case.escalated_at is None:
+        case.escalated_at, case.escalated_to = now, lead
+        case.save(update_fields=["escalated_at", "escalated_to"])
+    emailed = False
+    if lead is not None:
+        subject, body = escalation_message(case, deadline, due)
+        emailed = notify_staff(user=lead, subject=subject, body=body)
+    _record(
+        case,
+        CaseEventKind.ESCALATED,
+        now=now,
+        to_value=str(lead.pk) if lead else "",
+        data={
+            "deadline": deadline,
+            "lead": lead.get_username() if lead else "",
+            "emailed": emailed,
+        },
+    )
+    emit("case.escalated", _payload(case, deadline=deadline, lead_id=lead.pk if lead else None))

@@ -21,13 +21,17 @@ from kesheng.cases.actions.common import (
     _terms,
     hours_of,
     match_policy,
+    warning_minutes,
+    with_team_hours,
 )
+from kesheng.cases.actions.teams import choose_agent, team_for
 from kesheng.cases.models import (
     OPEN_STATUSES,
     Case,
     CaseCategory,
     CaseEventKind,
     CaseStatus,
+    Team,
     Urgency,
 )
 from kesheng.commerce.models import Store
@@ -74,12 +78,20 @@ def open_case(
     summary = _clean_text(summary, "summary", required=False)
     now = now or timezone.now()
     policy = match_policy(category=category, urgency=urgency)
-    terms = _terms(policy, urgency)
+    handling_team = team_for(store_id=store_id, category=category)
+    terms = with_team_hours(_terms(policy, urgency), handling_team)
+    hours = hours_of(terms)
     due = sla.deadlines(
         now,
         first_response_minutes=terms["first_response_minutes"],
         resolution_minutes=terms["resolution_minutes"],
-        hours=hours_of(terms),
+        hours=hours,
+    )
+    warn = sla.deadlines(
+        now,
+        first_response_minutes=warning_minutes(terms["first_response_minutes"]),
+        resolution_minutes=warning_minutes(terms["resolution_minutes"]),
+        hours=hours,
     )
     case = Case(
         customer=customer,
@@ -87,7 +99,8 @@ def open_case(
         urgency=urgency,
         summary=summary,
         store_id=store_id,
-        team=team,
+        team=team or (handling_team.name if handling_team else ""),
+        handling_team=handling_team,
         assignee=assignee,
         feedback_item=feedback_item,
         response=response,
@@ -97,6 +110,8 @@ def open_case(
         sla_terms=terms,
         first_response_due=due.first_response_due,
         resolution_due=due.resolution_due,
+        first_response_warn_at=warn.first_response_due,
+        resolution_warn_at=warn.resolution_due,
     )
     try:
         with transaction.atomic():
@@ -109,6 +124,12 @@ def open_case(
                 )
                 if existing is not None:
                     raise _exists(existing)
+            by_rule = False
+            if assignee is None and handling_team is not None:
+                # The team row lock makes concurrent openings take turns in the rotation.
+                locked_team = Team.objects.select_for_update().get(pk=handling_team.pk)
+                case.assignee = assignee = choose_agent(locked_team)
+                by_rule = assignee is not None
             case.save()
             _record(
                 case,
@@ -126,8 +147,12 @@ def open_case(
                     actor=opened_by,
                     now=now,
                     to_value=str(assignee.pk),
+                    data={"assignee": assignee.get_username()}
+                    | ({"rule": "round_robin", "team": case.team} if by_rule else {}),
                 )
             emit("case.opened", _payload(case))
+            if by_rule:
+                emit("case.assigned", _payload(case, assignee_id=case.assignee_id))
     except IntegrityError:
         # Another request opened the same case between our check and our insert.
         existing = (
@@ -237,14 +262,19 @@ def open_cases_for_response(payload: dict) -> None:
     """Subscriber of ``response.completed``: a detractor (an NPS answer of 0–6) opens a
     ``detractor`` case, else a CSAT answer of 1–2 a ``low_satisfaction`` case (thresholds in
     settings), urgency P2 for the lowest scores (NPS 0–3, CSAT 1) and P3 otherwise. One case per
-    response, so a retried event changes nothing."""
+    response, so a retried event changes nothing. An answer to the handling survey goes to its
+    case instead (``handling.record_handling_answer``)."""
+    from kesheng.cases.actions.handling import record_handling_answer
+
     response = (
-        Response.objects.select_related("version", "customer")
+        Response.objects.select_related("version", "customer", "invitation", "survey")
         .filter(pk=payload.get("response_id"), completed_at__isnull=False)
         .first()
     )
     if response is None or Case.objects.filter(response=response).exists():
         return
+    if record_handling_answer(response):
+        return  # an answer about a case's handling reopens that case, not a new one
     scores = _scale_answers(response)
     nps = [score for score in scores["nps"] if score <= settings.KESHENG_CASE_NPS_MAX]
     csat = [score for score in scores["csat"] if score <= settings.KESHENG_CASE_CSAT_MAX]

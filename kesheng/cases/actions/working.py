@@ -17,7 +17,9 @@ from kesheng.cases.actions.common import (
     _payload,
     _record,
     hours_of,
+    warning_minutes,
 )
+from kesheng.cases.actions.replies import tell_customer_resolved
 from kesheng.cases.models import (
     ALLOWED_TRANSITIONS,
     Case,
@@ -95,15 +97,23 @@ _STATUS_EVENTS = {
 
 
 def change_case_status(
-    *, case: Case, status: str, actor, note: str = "", now: datetime | None = None
+    *,
+    case: Case,
+    status: str,
+    actor,
+    note: str = "",
+    tell_customer: bool = True,
+    now: datetime | None = None,
 ) -> Case:
     """Move the case to ``status`` if ``ALLOWED_TRANSITIONS`` allows it (else InvalidInput on
-    ``status`` naming the allowed ones). Leaving ``new`` counts as the first response; waiting
-    on the customer pauses the resolution clock and leaving it moves the deadline on by the
-    paused working time; resolving and closing stop it; reopening starts a fresh resolution
-    clock of the case's terms. An optional note is recorded with the change. Emits
-    ``case.resolved``, ``case.closed``, ``case.reopened``, ``case.acknowledged`` or
-    ``case.status_changed``."""
+        ``status`` naming the allowed ones). Leaving ``new`` counts as the first response; waiting
+        on the customer pauses the resolution clock and leaving it moves the deadline on by the
+        paused working time; resolving and closing stop it; reopening starts a fresh resolution
+        clock of the case's terms (and a fresh 75 % warning). Resolving tells the customer
+    (``replies.tell_customer_resolved``) unless ``tell_customer`` is false. An optional note is
+    recorded with the change (the payload carries its history entry as ``event_id``). Emits
+        ``case.resolved``, ``case.closed``, ``case.reopened``, ``case.acknowledged`` or
+        ``case.status_changed``."""
     if status not in CaseStatus.values:
         raise InvalidInput(
             [FieldError("status", _("%(value)r is not a case status") % {"value": status})]
@@ -139,6 +149,11 @@ def change_case_status(
             case.resolution_due = sla.extend_after_pause(
                 case.resolution_due, case.paused_at, now, hours
             )
+            if case.resolution_warn_at is not None and case.resolution_warned_at is None:
+                case.resolution_warn_at = sla.extend_after_pause(
+                    case.resolution_warn_at, case.paused_at, now, hours
+                )
+                fields.append("resolution_warn_at")
             case.paused_at = None
             fields += ["resolution_due", "paused_at"]
         if status == CaseStatus.WAITING_ON_CUSTOMER:
@@ -156,9 +171,20 @@ def change_case_status(
                 or sla.DEFAULT_RESOLUTION_MINUTES[case.urgency]
             )
             case.resolution_due = sla.add_working_time(now, timedelta(minutes=minutes), hours)
+            # A fresh clock earns a fresh warning.
+            case.resolution_warn_at = sla.add_working_time(
+                now, timedelta(minutes=warning_minutes(minutes)), hours
+            )
+            case.resolution_warned_at = None
             case.resolved_at = None
             case.closed_at = None
-            fields += ["resolution_due", "resolved_at", "closed_at"]
+            fields += [
+                "resolution_due",
+                "resolution_warn_at",
+                "resolution_warned_at",
+                "resolved_at",
+                "closed_at",
+            ]
         case.status = status
         try:
             with transaction.atomic():
@@ -168,7 +194,7 @@ def change_case_status(
             raise Conflict(
                 _("this customer already has another open case for this cause"), field="status"
             ) from None
-        _record(
+        event = _record(
             case,
             CaseEventKind.STATUS,
             actor=actor,
@@ -177,14 +203,27 @@ def change_case_status(
             to_value=status,
             text=note,
         )
-        emit(_STATUS_EVENTS.get(status, "case.status_changed"), _payload(case, previous=before))
+        if status == CaseStatus.RESOLVED and tell_customer:
+            tell_customer_resolved(case, now=now, status_event_id=event.pk)
+        emit(
+            _STATUS_EVENTS.get(status, "case.status_changed"),
+            _payload(case, previous=before, event_id=event.pk),
+        )
     return case
 
 
-def resolve_case(*, case: Case, actor, note: str = "", now: datetime | None = None) -> Case:
-    """Resolve the case (see change_case_status). Emits ``case.resolved``."""
+def resolve_case(
+    *, case: Case, actor, note: str = "", tell_customer: bool = True, now: datetime | None = None
+) -> Case:
+    """Resolve the case and tell the customer (see change_case_status). Emits
+    ``case.resolved``."""
     return change_case_status(
-        case=case, status=CaseStatus.RESOLVED, actor=actor, note=note, now=now
+        case=case,
+        status=CaseStatus.RESOLVED,
+        actor=actor,
+        note=note,
+        tell_customer=tell_customer,
+        now=now,
     )
 
 
