@@ -51,7 +51,7 @@ def _team_case(stores, customer):
 def test_warns_the_assignee_once_at_75_percent(
     stores, customer, smtp_server, django_capture_on_commit_callbacks
 ):
-    case, _lead, agent = _team_case(stores, customer)
+    case, _lead, _agent = _team_case(stores, customer)
     assert (case.first_response_warn_at, case.resolution_warn_at) == (at(8, 3), at(9, 15))
     with django_capture_on_commit_callbacks(execute=True):
         assert warn_before_deadlines(now=at(8, 2)) == {"first_response": 0, "resolution": 0}

@@ -242,8 +242,9 @@ def reopen_case(*, case: Case, actor, note: str = "", now: datetime | None = Non
 def add_case_note(
     *, case: Case, actor, text: str, is_reply: bool = False, now: datetime | None = None
 ) -> CaseEvent:
-    """Add an internal note, or (``is_reply``) record a reply to the customer, which counts as
-    the first response. Sending the reply by email or SMS is not built yet (docs/cases.md).
+    """Add an internal note, or (``is_reply``) record a reply given outside Kesheng (by phone,
+    in person), which counts as the first response. Sending one by email or SMS is
+    ``replies.reply_to_customer``.
     Emits ``case.note_added`` or ``case.replied``."""
     text = _clean_text(text, "text", required=True)
     now = now or timezone.now()
