@@ -121,3 +121,17 @@ def test_a_breach_without_a_team_lead_still_marks_the_case(customer):
     assert (case.escalated_at, case.escalated_to) == (at(8, 10), None)
     escalated = case.events.get(kind="escalated")
     assert (escalated.to_value, escalated.data["emailed"]) == ("", False)
+
+
+def test_the_case_page_shows_the_escalation_and_the_queue_marks_it(client, stores, customer):
+    from tests.staff_fixtures import STAFF_PASSWORD
+
+    case, _lead, _agent = _team_case(stores, customer)
+    check_sla_breaches(now=at(8, 10))
+    client.login(username="agent.li", password=STAFF_PASSWORD)
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Escalated" in content
+    assert "lead.zhou" in content
+    assert "escalated" in client.get("/cases/").content.decode()

@@ -191,3 +191,16 @@ def test_the_command_prints_the_kpis_as_json_and_refuses_a_bad_date(dataset, cap
         2,
         "--from: '2026-02-30' is not a date like 2026-10-01",
     )
+
+
+def test_the_scorecards_command_prints_agents_stores_and_staff(dataset, capsys):
+    call_command("cases", "scorecards", "--from", "2026-09-01", "--to", "2026-09-29")
+    printed = capsys.readouterr().out
+    assert "li: cases 3 · CSAT 4.5 (n=2)" in printed
+    call_command("cases", "scorecards", "--from", "2026-09-01", "--to", "2026-09-29", "--json")
+    assert set(json.loads(capsys.readouterr().out)) == {
+        "period",
+        "agents",
+        "stores",
+        "staff_members",
+    }
