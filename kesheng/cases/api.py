@@ -13,6 +13,7 @@ from kesheng.accounts.api_auth import ApiKeyAuth
 from kesheng.accounts.models import Scope
 from kesheng.cases import actions
 from kesheng.cases.actions import MAX_NOTE_LENGTH
+from kesheng.cases.actions.replies import AUTO, REPLY_CHANNELS
 from kesheng.cases.models import Case, CaseCategory, CaseStatus, Urgency
 from kesheng.cases.queries import OPEN, get_case, list_case_history, list_cases_after
 from kesheng.core.api import ErrorOut
@@ -82,7 +83,17 @@ class CaseIn(Schema):
 class ReplyIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH)
+    text: str = Field(
+        "",
+        max_length=MAX_NOTE_LENGTH,
+        description="the reply; placeholders such as {customer_name} are filled in",
+    )
+    template: str = Field("", max_length=60, description="a reply template's key")
+    channel: str = Field(
+        AUTO,
+        description=f"one of {', '.join(REPLY_CHANNELS)}; auto: email, else SMS, else recorded",
+    )
+    subject: str = Field("", max_length=200, description="the email subject")
 
 
 class ResolveIn(Schema):
@@ -208,12 +219,24 @@ def post_case(request: HttpRequest, payload: CaseIn):
     "/cases/{case_id}/reply",
     auth=ApiKeyAuth(Scope.CASES_WRITE),
     response={200: CaseDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Record a reply to the customer",
-    description="Counts as the first response. Sending it is not built yet. Scope: cases:write.",
+    summary="Reply to the customer",
+    description=(
+        "Sends the text (or a reply template's, placeholders filled) by email or SMS as a "
+        "service message (consent checked) and records it; counts as the first response. 422 "
+        "for a closed case (status), an unknown template (template), no text (text), or a "
+        "channel the customer cannot be reached on or refused (channel). Scope: cases:write."
+    ),
 )
 def reply(request: HttpRequest, case_id: int, payload: ReplyIn):
     case = get_case(case_id, store_ids=None)
-    actions.add_case_note(case=case, actor=None, text=payload.text, is_reply=True)
+    actions.reply_to_customer(
+        case=case,
+        actor=None,
+        text=payload.text,
+        template_key=payload.template,
+        channel=payload.channel,
+        subject=payload.subject,
+    )
     return _detail_out(get_case(case_id, store_ids=None))
 
 
@@ -222,7 +245,10 @@ def reply(request: HttpRequest, case_id: int, payload: ReplyIn):
     auth=ApiKeyAuth(Scope.CASES_WRITE),
     response={200: CaseDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Resolve a case",
-    description="Refused (422, field status) if the case cannot be resolved from its status.",
+    description=(
+        "Resolves the case and tells the customer (email, else SMS; a service message). "
+        "Refused (422, field status) if the case cannot be resolved from its status."
+    ),
 )
 def resolve(request: HttpRequest, case_id: int, payload: ResolveIn):
     case = get_case(case_id, store_ids=None)

@@ -20,6 +20,8 @@ class CasesConfig(AppConfig):
         # The closed loop's rules: detractors and low scores, negative reviews, complaints.
         subscribe("response.completed", actions.open_cases_for_response)
         subscribe("feedback.created", actions.open_cases_for_feedback)
+        # Closing the loop: the handling survey after a case closes.
+        subscribe("case.closed", actions.send_handling_survey)
         register_merge_handler("cases.Case", actions.merge_cases)
         # Right after loyalty on the 360 page: an agent on the phone must see open complaints.
         register_profile_panel(

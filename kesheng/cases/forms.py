@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from kesheng.cases.models import CaseCategory, CaseStatus, Urgency
+from kesheng.cases.models import CaseCategory, CaseStatus, ReplyTemplate, Urgency
 from kesheng.cases.queries import OPEN, CaseFilters
 from kesheng.commerce.models import Store
 
@@ -116,3 +116,41 @@ class NoteForm(forms.Form):
     is_reply = forms.BooleanField(
         label=_("This is a reply to the customer (not an internal note)"), required=False
     )
+
+
+class ReplyForm(forms.Form):
+    """A reply to the customer, sent by email or SMS (or recorded only)."""
+
+    template = forms.ModelChoiceField(
+        label=_("Reply template"),
+        queryset=ReplyTemplate.objects.none(),
+        required=False,
+        empty_label=_("No template"),
+        to_field_name="key",
+    )
+    channel = forms.ChoiceField(
+        label=_("Send by"),
+        choices=[
+            ("auto", _("email, else SMS")),
+            ("email", _("email")),
+            ("sms", _("SMS")),
+            ("none", _("do not send (told by phone or in person)")),
+        ],
+        initial="auto",
+    )
+    subject = forms.CharField(label=_("Subject (email)"), required=False, max_length=200)
+    text = forms.CharField(
+        label=_("Reply"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Placeholders: {customer_name}, {case_number}, {store}, {agent_name}, {category}. "
+            "Empty with a template: the template's text."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = ReplyTemplate.objects.filter(  # type: ignore[attr-defined]
+            is_active=True
+        )

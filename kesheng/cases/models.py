@@ -116,6 +116,101 @@ class SlaPolicy(models.Model):
         return self.name
 
 
+class Team(models.Model):
+    """A group of agents who handle the cases of some stores and/or categories. A case opening
+    goes to the team of its store first, else the team covering its category, and within the
+    team round-robin to the next member who is not away and below the cap of open cases. The
+    lead receives escalations. Business hours given here replace the SLA policy's for the
+    team's cases (same format as the policy's)."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+        verbose_name=_("team lead"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="case_teams",
+        verbose_name=_("members"),
+    )
+    stores = models.ManyToManyField(
+        Store, blank=True, related_name="case_teams", verbose_name=_("stores")
+    )
+    # Case categories the team covers (CaseCategory values) when the store has no team.
+    categories = models.JSONField(_("categories"), default=list, blank=True)
+    max_open_cases_per_agent = models.PositiveIntegerField(
+        _("open cases per agent at most"), default=20
+    )
+    business_hours = models.JSONField(_("business hours"), default=dict, blank=True)
+    holidays = models.JSONField(_("holidays"), default=list, blank=True)
+    make_up_days = models.JSONField(_("make-up working days"), default=list, blank=True)
+    # Round-robin position: the member who got the last case.
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentAvailability(models.Model):
+    """Whether an agent takes new cases now (away: holiday, sick leave) and their own cap of
+    open cases (blank: their team's)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_availability",
+        verbose_name=_("agent"),
+    )
+    is_away = models.BooleanField(_("away"), default=False)
+    max_open_cases = models.PositiveIntegerField(_("open cases at most"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent availability")
+        verbose_name_plural = _("agent availability")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class ReplyTemplate(models.Model):
+    """A reply an agent starts from. ``subject`` and ``body`` may hold the placeholders
+    {customer_name}, {case_number}, {store}, {agent_name} and {category}; any other is refused
+    when the template is saved. The key ``case_resolved`` (if present) is what the customer
+    is told when their case is resolved."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CaseQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -155,6 +250,15 @@ class Case(models.Model):
         Store, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("store")
     )
     team = models.CharField(_("team"), max_length=60, blank=True)
+    # The team that owns the case (round-robin assignment, escalation to its lead).
+    handling_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        verbose_name=_("handling team"),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -200,6 +304,36 @@ class Case(models.Model):
     )
     resolution_breached_at = models.DateTimeField(
         _("resolution breached at"), null=True, blank=True
+    )
+    # When the 75 % warning of each deadline falls due (moved on with a pause like the
+    # deadline), and when it was given (once).
+    first_response_warn_at = models.DateTimeField(
+        _("first response warning at"), null=True, blank=True
+    )
+    resolution_warn_at = models.DateTimeField(_("resolution warning at"), null=True, blank=True)
+    first_response_warned_at = models.DateTimeField(
+        _("first response warned at"), null=True, blank=True
+    )
+    resolution_warned_at = models.DateTimeField(_("resolution warned at"), null=True, blank=True)
+    # Set at the first breach: the case went to the team lead.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalated_cases",
+        verbose_name=_("escalated to"),
+    )
+    # The customer's answer (1-5) to the handling survey sent after the case closed.
+    handling_csat = models.PositiveSmallIntegerField(_("handling CSAT"), null=True, blank=True)
+    handling_response = models.ForeignKey(
+        Response,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("handling survey response"),
     )
 
     objects = CaseQuerySet.as_manager()
@@ -259,6 +393,11 @@ class CaseEventKind(models.TextChoices):
     REPLY = "reply", _("reply to the customer")
     LINKED = "linked", _("another source linked")
     BREACHED = "breached", _("deadline missed")
+    WARNED = "warned", _("deadline warning (75 %)")
+    ESCALATED = "escalated", _("escalated to the team lead")
+    CUSTOMER_TOLD = "customer_told", _("customer told of the resolution")
+    SURVEY_SENT = "survey_sent", _("handling survey sent")
+    SURVEY_ANSWERED = "survey_answered", _("handling survey answered")
 
 
 class CaseEvent(models.Model):
@@ -266,7 +405,7 @@ class CaseEvent(models.Model):
     the team; a reply is what the customer was told."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("kind"), max_length=10, choices=CaseEventKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kesheng.cases import views
+from kesheng.cases import views, views_kpis
 
 app_name = "cases"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:case_id>/status/", views.change_status, name="status"),
     path("<int:case_id>/urgency/", views.change_urgency, name="urgency"),
     path("<int:case_id>/note/", views.add_note, name="note"),
+    path("<int:case_id>/reply/", views.reply, name="reply"),
+    path("kpis/", views_kpis.kpis, name="kpis"),
+    path("scorecards/", views_kpis.scorecards, name="scorecards"),
 ]

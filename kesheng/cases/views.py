@@ -15,6 +15,7 @@ from kesheng.cases.forms import (
     CaseFilterForm,
     NewCaseForm,
     NoteForm,
+    ReplyForm,
     StatusForm,
     UrgencyForm,
 )
@@ -67,6 +68,7 @@ def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 
         "status_form": forms.get("status_form") or StatusForm(),
         "urgency_form": forms.get("urgency_form") or UrgencyForm(initial={"urgency": case.urgency}),
         "note_form": forms.get("note_form") or NoteForm(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
         "allowed_statuses": [
             (value, label)
             for value, label in StatusForm.base_fields["status"].choices  # type: ignore[attr-defined]
@@ -167,6 +169,26 @@ def add_note(request: HttpRequest, case_id: int) -> HttpResponse:
         "note_form",
         lambda case, data: actions.add_case_note(
             case=case, text=data["text"], is_reply=data["is_reply"], actor=request.user
+        ),
+    )
+
+
+@require_POST
+@login_required
+@permission_required(CHANGE_CASE, raise_exception=True)
+def reply(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _act(
+        request,
+        case_id,
+        ReplyForm,
+        "reply_form",
+        lambda case, data: actions.reply_to_customer(
+            case=case,
+            actor=request.user,
+            text=data["text"],
+            template_key=data["template"].key if data["template"] else "",
+            channel=data["channel"],
+            subject=data["subject"],
         ),
     )
 

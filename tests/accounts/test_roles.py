@@ -58,6 +58,13 @@ def test_cases_are_worked_by_agents_managers_and_read_by_analysts(db):
     assert "change_slapolicy" in _codenames("cx_manager")
 
 
+def test_teams_and_reply_templates_are_managed_by_cx_managers_and_seen_by_agents(db):
+    for model in ("team", "agentavailability", "replytemplate"):
+        assert {f"add_{model}", f"change_{model}", f"delete_{model}"} <= _codenames("cx_manager")
+    assert {"view_team", "view_replytemplate"} <= _codenames("agent")
+    assert {name for name in _codenames("agent") if name.endswith("team")} == {"view_team"}
+
+
 def test_cx_manager_may_place_touchpoints_on_the_journey(db):
     assert {"change_touchpoint", "add_touchpoint", "change_channel"} <= _codenames("cx_manager")
 

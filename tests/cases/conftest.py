@@ -26,3 +26,13 @@ def english(default_language):
 
     translation.activate("en")
     yield
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1 that Django's mail settings point at."""
+    from tests.messaging.smtp import running_smtp_server
+
+    settings.KESHENG_PUBLIC_URL = "http://testserver"
+    with running_smtp_server(settings) as handler:
+        yield handler

@@ -215,6 +215,7 @@ def test_statuses_move_along_allowed_transitions_only(customer):
         ("assigned", "", str(agent.pk), agent.pk),
         ("status", "acknowledged", "in_progress", agent.pk),
         ("status", "in_progress", "resolved", agent.pk),
+        ("customer_told", "", "email", None),
         ("status", "resolved", "reopened", agent.pk),
     ]
     assert [payload["case_id"] for payload in events_named("case.resolved")] == [case.pk]

@@ -270,6 +270,7 @@ def create_invitations(
     expires_days: int | None = None,
     send_after: datetime | None = None,
     trigger_key: str = "",
+    respect_fatigue: bool = True,
     now: datetime | None = None,
 ) -> InvitationBatch:
     """Create a personal invitation (a single-use ``/r/<token>/`` link, 256 random bits) for
@@ -278,7 +279,9 @@ def create_invitations(
     Customers the fatigue rule protects get a ``skipped_fatigue`` row, and for email and SMS
     distributions customers without consent a ``skipped_consent`` row. Invitations
     expire after ``expires_days`` (the distribution's ``expires_days`` option, else 30). With
-    ``trigger_key`` (one customer) the same cause never invites twice. Bulk: a constant number
+    ``trigger_key`` (one customer) the same cause never invites twice. ``respect_fatigue=False``
+    is for a follow-up the customer's own request caused (the handling survey after their
+    case closes): the fatigue rule is not applied to it. Bulk: a constant number
     of queries per 900 customers. Emits ``invitations.created``."""
     now = now or timezone.now()
     pks, unknown = _target_customer_pks(customer_ids, customer_pks, city, tag, segment_id)
@@ -296,7 +299,7 @@ def create_invitations(
         return batch
     days = expires_days or distribution.options.get("expires_days") or DEFAULT_EXPIRY_DAYS
     expires_at = max(now, send_after or now) + timedelta(days=days)
-    blocked = recently_invited(pks, now=now)
+    blocked = recently_invited(pks, now=now) if respect_fatigue else set()
     channel = SENDING_KINDS.get(distribution.kind)
     allowed = (
         allowed_customers(pks, channel=channel, purpose=MessagePurpose.SURVEYS)
