@@ -253,7 +253,10 @@ class WinBackMember(models.Model):
     """One customer of a win-back list, as they stood when it was made."""
 
     win_back_list = models.ForeignKey(WinBackList, on_delete=models.CASCADE, related_name="members")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    # A named reverse relation: merge_customers moves only the rows it can see.
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="win_back_memberships"
+    )
     is_control = models.BooleanField(_("in the control group"))
     churn_risk = models.FloatField(_("churn risk"))
 

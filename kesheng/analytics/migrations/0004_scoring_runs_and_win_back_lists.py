@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
                     "customer",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
+                        related_name="win_back_memberships",
                         to="customers.customer",
                     ),
                 ),
