@@ -264,6 +264,12 @@ def test_the_win_back_rate_against_the_control_group(measured):
     assert result["difference"]["low"] == round(expected.low, 4)
     assert result["difference"]["high"] == round(expected.high, 4)
     assert result["difference"]["p_value"] == round(expected.p_value, 4)
+    # Newcombe's interval and the z-test, as docs/analytics.md shows them.
+    assert (
+        result["difference"]["low"],
+        result["difference"]["high"],
+        result["difference"]["p_value"],
+    ) == (-0.6193, 0.0783, 0.2918)
     assert result["difference"]["significant"] is False
     assert result["window_complete"] is True
     longer = get_win_back_result(measured.pk, days=60, now=NOW + timedelta(days=100))
