@@ -199,9 +199,7 @@ def test_a_taken_segment_name_is_refused_and_nothing_is_saved(shop):
 
 def test_the_action_refuses_bad_values_by_field(shop):
     with pytest.raises(InvalidInput) as refused:
-        create_win_back_list(
-            name=" ", selection="top", top=0, control_share=0.9, seed=-1, now=NOW
-        )
+        create_win_back_list(name=" ", selection="top", top=0, control_share=0.9, seed=-1, now=NOW)
     assert [error.field for error in refused.value.errors] == [
         "name",
         "top",
