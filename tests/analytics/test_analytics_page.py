@@ -151,3 +151,38 @@ def test_the_page_before_any_scoring_run(db):
     html = client.get("/analytics/").content.decode()
     assert "No scores yet" in html
     assert sum(_segment_counts(html).values()) == 0
+
+
+# --- the demo data --------------------------------------------------------------------------
+
+
+def test_the_page_on_the_demo_data_for_the_cx_manager_and_the_demo_store_manager(db):
+    from datetime import UTC, datetime
+
+    from kesheng.commerce.models import Order
+    from kesheng.demo.actions import DEMO_PASSWORD, load_demo_data
+
+    load_demo_data(customer_count=200, seed=3, now=datetime(2026, 3, 15, 6, 30, tzinfo=UTC))
+    computed = {key: CustomerScore.objects.filter(segment=key).count() for key in SEGMENTS}
+    assert sum(computed.values()) == CustomerScore.objects.count() > 100
+    client = Client(headers=EN)
+    client.login(username="demo_cx_manager", password=DEMO_PASSWORD)
+    html = client.get("/analytics/").content.decode()
+    assert _segment_counts(html) == computed
+    assert sum(_grid_counts(html).values()) == CustomerScore.objects.count()
+
+    manager = Client(headers=EN)
+    manager.login(username="demo_store_manager", password=DEMO_PASSWORD)
+    from kesheng.commerce.models import StoreAccess
+    from kesheng.commerce.queries import visible_store_ids
+
+    user = StoreAccess.objects.select_related("user").first().user
+    stores = visible_store_ids(user)
+    theirs = set(Order.objects.filter(store_id__in=stores).values_list("customer_id", flat=True))
+    expected = {
+        key: CustomerScore.objects.filter(segment=key, customer_id__in=theirs).count()
+        for key in SEGMENTS
+    }
+    page = manager.get("/analytics/").content.decode()
+    assert _segment_counts(page) == expected
+    assert 0 < sum(expected.values()) < sum(computed.values())
