@@ -6,6 +6,7 @@ store manager sees only the customers who ordered at their stores."""
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesheng.analytics.forms import WinBackListForm, WinBackResultForm
@@ -49,6 +50,13 @@ def _chart_data(data) -> dict:
     }
 
 
+def _new_list_form() -> WinBackListForm:
+    """The empty form, its name suggested from today's date (segment names are unique: a
+    second list on the same day needs another name)."""
+    today = timezone.localdate()
+    return WinBackListForm(initial={"name": _("Win-back %(date)s") % {"date": today.isoformat()}})
+
+
 @login_required
 @permission_required(VIEW_SCORES, raise_exception=True)
 def overview(request: HttpRequest) -> HttpResponse:
@@ -61,7 +69,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "lists": list_win_back_lists(store_ids, limit=RECENT_LISTS)
         if request.user.has_perm(VIEW_WINBACK)
         else [],
-        "form": WinBackListForm() if request.user.has_perm(ADD_WINBACK) else None,
+        "form": _new_list_form() if request.user.has_perm(ADD_WINBACK) else None,
     }
     return render(request, "analytics/overview.html", context)
 
@@ -78,7 +86,7 @@ def winback_lists(request: HttpRequest) -> HttpResponse:
 def winback_new(request: HttpRequest) -> HttpResponse:
     """ "Create win-back segment": the form (GET), the list and its segment (POST)."""
     if request.method != "POST":
-        form = WinBackListForm()
+        form = _new_list_form()
         return render(request, "analytics/winback_new.html", {"section": "analytics", "form": form})
     form = WinBackListForm(request.POST)
     if form.is_valid():

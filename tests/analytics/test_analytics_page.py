@@ -100,6 +100,7 @@ def test_the_page_shows_the_clv_distribution_top_customers_and_churn_list(shop):
     assert "/static/plotly/plotly.min.js" in html and "cdn" not in html.lower()
     assert 'href="/analytics/journeys/"' in html
     assert "Create win-back segment" in html
+    assert 'value="Win-back 20' in html  # a suggested segment name: today's date
 
 
 def test_the_page_reads_a_fixed_number_of_queries(shop, django_assert_num_queries):

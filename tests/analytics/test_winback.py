@@ -159,6 +159,7 @@ def test_making_a_list_needs_the_permission(shop):
         )
         assert response.status_code == 403, role
     analyst, _user = _signed_in("analyst.wu", "analyst")
+    assert analyst.get("/analytics/winback/new/").status_code == 200
     response = analyst.post(
         "/analytics/winback/new/",
         {"name": "X", "selection": "top", "top": "5", "control_percent": "10"},
