@@ -147,6 +147,15 @@ def test_the_page_needs_the_permission_to_view_scores(shop):
     assert client.get("/analytics/").status_code == 403
 
 
+def test_the_page_in_chinese(shop):
+    _client, _user = _signed_in("analyst.wu", "analyst")
+    client = Client()
+    client.login(username="analyst.wu", password=STAFF_PASSWORD)
+    page = client.get("/analytics/", headers={"Accept-Language": "zh-hans"})
+    assert page.status_code == 200
+    assert _segment_counts(page.content.decode()) == SEGMENTS
+
+
 def test_the_page_before_any_scoring_run(db):
     client, _user = _signed_in("analyst.wu", "analyst")
     html = client.get("/analytics/").content.decode()
