@@ -30,6 +30,7 @@ from kesheng.analytics.models import (
     AnswerCountByMonth,
     CountedResponse,
     CustomerScore,
+    ScoringRun,
 )
 from kesheng.cases.queries import count_cases_by_customer, count_open_cases_by_customer
 from kesheng.commerce.queries import OrderArrays, list_kept_order_arrays
@@ -386,7 +387,8 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
     purchases over 12 months and CLV from BG/NBD and Gamma-Gamma fitted once on all of them
     (left empty, with the reason in the summary, when the data cannot support a fit), and the
     churn risk with its reasons (``_churn_scores``; the summary says which method). Replaces
-    every score row in one transaction (customers without orders have none); emits nothing."""
+    every score row in one transaction (customers without orders have none) and records the
+    run's summary (``ScoringRun``); emits nothing."""
     started = time.perf_counter()
     now = now or timezone.now()
     today = timezone.localtime(now).date()
@@ -421,11 +423,8 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
         )
         for i, customer_pk in enumerate(table.customer_ids.tolist())
     ]
-    with transaction.atomic():
-        CustomerScore.objects.all().delete()
-        CustomerScore.objects.bulk_create(rows, batch_size=2000)
     counts = np.bincount(table.segment, minlength=len(rfm.SEGMENTS))
-    return ScoringSummary(
+    summary = ScoringSummary(
         customers=len(rows),
         orders=len(orders.customer_pks),
         computed_at=now,
@@ -436,6 +435,17 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
         gamma_gamma=gamma_gamma or None,
         churn=churn_report,
     )
+    with transaction.atomic():
+        CustomerScore.objects.all().delete()
+        CustomerScore.objects.bulk_create(rows, batch_size=2000)
+        # The run's report (churn method, AUC and lift) for the analytics page.
+        ScoringRun.objects.create(
+            computed_at=now,
+            customers=summary.customers,
+            orders=summary.orders,
+            summary=summary.to_json(),
+        )
+    return summary
 
 
 def merge_customer_scores(merged_pk: int, surviving_pk: int) -> None:

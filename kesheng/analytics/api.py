@@ -17,6 +17,7 @@ from kesheng.analytics.queries import (
     compute_metric,
     compute_metric_by,
     get_customer_scores,
+    get_win_back_result,
     list_churn_risk,
     parse_metric_filters,
     summarise_rfm_segments,
@@ -135,3 +136,24 @@ def get_rfm_segments(request: HttpRequest):
 )
 def get_churn_risk(request: HttpRequest, top: str = "20"):
     return list_churn_risk(top)
+
+
+@router.get(
+    "/analytics/winback/{list_id}",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: Any, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    tags=["analytics"],
+    summary="A win-back list's result: treated against control, ordered again within N days",
+    description=(
+        '{"id", "name", "created_at", "selection", "top", "min_risk", "control_share", "seed", '
+        '"segment_id", "days", "window_end", "window_complete", "treated": {"members", '
+        '"ordered", "rate"}, "control": {...}, "difference": {"value", "low", "high", '
+        '"p_value", "confidence", "significant"}}: of the list\'s treated members and of its '
+        "held-out control group, how many placed a kept order within `days` (1-365, default "
+        "30) days after the list was made; the difference treated - control with its 95 % "
+        "interval (Newcombe) and two-sided p-value. Unknown list: 404; bad days: 422. "
+        "Scope: customers:read. docs/analytics.md."
+    ),
+)
+def get_win_back(request: HttpRequest, list_id: int, days: str = "30"):
+    return get_win_back_result(list_id, days=days)

@@ -22,6 +22,12 @@ class AnalyticsConfig(AppConfig):
         )
 
         register_merge_handler("analytics.CustomerScore", actions.merge_customer_scores)
+
+        from kesheng.analytics.segment_fields import register_analytics_fields
+        from kesheng.analytics.winback_actions import merge_win_back_members
+
+        register_merge_handler("analytics.WinBackMember", merge_win_back_members)
+        register_analytics_fields()
         register_profile_panel(
             "scores",
             ProfilePanel(

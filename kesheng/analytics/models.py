@@ -16,6 +16,7 @@ store like any other value on every database and so that deleting a store or a s
 waits on this cache.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -179,3 +180,97 @@ class CustomerScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.segment}"
+
+
+class ScoringRun(models.Model):
+    """What a scoring run (``score_customers``) reported: how many customers and orders, why
+    CLV is empty if it is, and which churn method it used with the classifier's evaluation
+    (AUC, lift at the top decile). The analytics page shows the latest; kept as a history."""
+
+    computed_at = models.DateTimeField(_("computed at"), db_index=True)
+    customers = models.PositiveIntegerField(_("customers"))
+    orders = models.PositiveIntegerField(_("orders"))
+    summary = models.JSONField(_("summary"), default=dict)
+
+    class Meta:
+        verbose_name = _("scoring run")
+        verbose_name_plural = _("scoring runs")
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M}: {self.customers}"
+
+
+class WinBackSelection(models.TextChoices):
+    TOP = "top", _("the riskiest N customers")
+    MIN_RISK = "min_risk", _("every customer with a churn risk of at least")
+
+
+class WinBackList(models.Model):
+    """The customers most at risk at one moment, frozen (``WinBackMember``), split into the
+    treated, whom the campaign targets through ``segment``, and a held-out control group, so
+    that the win-back rate can be compared (docs/analytics.md, "Win-back"). ``store_ids`` is
+    the scope it was drawn from: null for every customer, else the customers of those stores
+    (a store manager sees only lists drawn from their own stores)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    selection = models.CharField(_("selection"), max_length=12, choices=WinBackSelection.choices)
+    top = models.PositiveIntegerField(_("riskiest N"), null=True, blank=True)
+    min_risk = models.FloatField(_("minimum churn risk"), null=True, blank=True)
+    control_share = models.FloatField(_("control share"))
+    seed = models.PositiveBigIntegerField(_("seed of the control split"))
+    store_ids = models.JSONField(_("stores"), null=True, blank=True)
+    scores_computed_at = models.DateTimeField(_("scores computed at"), null=True, blank=True)
+    segment = models.ForeignKey(
+        "customers.Segment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("segment"),
+    )
+    treated_count = models.PositiveIntegerField(_("treated members"), default=0)
+    control_count = models.PositiveIntegerField(_("control members"), default=0)
+
+    class Meta:
+        verbose_name = _("win-back list")
+        verbose_name_plural = _("win-back lists")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WinBackMember(models.Model):
+    """One customer of a win-back list, as they stood when it was made."""
+
+    win_back_list = models.ForeignKey(WinBackList, on_delete=models.CASCADE, related_name="members")
+    # A named reverse relation: merge_customers moves only the rows it can see.
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="win_back_memberships"
+    )
+    is_control = models.BooleanField(_("in the control group"))
+    churn_risk = models.FloatField(_("churn risk"))
+
+    class Meta:
+        verbose_name = _("win-back list member")
+        verbose_name_plural = _("win-back list members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["win_back_list", "customer"], name="win_back_member_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["customer"], name="win_back_member_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.win_back_list_id}: {self.customer_id}"

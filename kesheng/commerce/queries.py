@@ -338,3 +338,26 @@ def find_order_reference(order_id: str) -> OrderReference | None:
 def list_active_stores():
     """The stores a public page may offer, by code."""
     return Store.objects.filter(is_active=True).order_by("code")
+
+
+def kept_orders_of(customer, *, after: datetime | None = None, until: datetime | None = None):
+    """The kept orders (placed or completed) of ``customer`` — a pk, or an ``OuterRef`` to
+    use the result as an ``Exists`` subquery — ordered after ``after`` (excluded) and up to
+    ``until`` (included), in any currency and at any store."""
+    orders = Order.objects.filter(status__in=KEPT_STATUSES, customer_id=customer)
+    if after is not None:
+        orders = orders.filter(ordered_at__gt=after)
+    if until is not None:
+        orders = orders.filter(ordered_at__lte=until)
+    return orders.order_by()
+
+
+def customers_of_stores(store_ids: frozenset[int]):
+    """The pks of the customers who have ordered at one of ``store_ids`` (any status): the
+    customers a store manager may see in customer analytics. A subquery, not a list."""
+    return (
+        Order.objects.filter(store_id__in=sorted(store_ids))
+        .order_by()
+        .values("customer_id")
+        .distinct()
+    )

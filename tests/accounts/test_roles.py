@@ -20,10 +20,12 @@ def test_every_role_group_exists(db):
 def test_analyst_may_view_everything_about_customers_but_change_nothing_except_segments(db):
     codenames = _codenames("analyst")
     assert {"view_customer", "view_event", "view_order", "view_touchpoint"} <= codenames
+    # A win-back list is made with its segment.
     assert {name for name in codenames if not name.startswith("view_")} == {
         "add_segment",
         "change_segment",
         "delete_segment",
+        "add_winbacklist",
     }
 
 
@@ -87,3 +89,14 @@ def test_the_referral_funnel_is_seen_by_admin_cx_manager_and_analyst(db):
         assert "view_referral" in _codenames(role), role
     for role in ["agent", "store_manager"]:
         assert "view_referral" not in _codenames(role), role
+
+
+def test_every_role_sees_customer_analytics_and_segment_builders_make_win_back_lists(db):
+    for role in ["admin", "analyst", "cx_manager", "agent", "store_manager"]:
+        assert "view_customerscore" in _codenames(role), role
+    for role in ["admin", "analyst", "cx_manager"]:
+        assert {"view_winbacklist", "add_winbacklist"} <= _codenames(role), role
+    assert {name for name in _codenames("store_manager") if name.endswith("winbacklist")} == {
+        "view_winbacklist"
+    }
+    assert {name for name in _codenames("agent") if name.endswith("winbacklist")} == set()

@@ -447,6 +447,7 @@ def test_openapi_lists_every_path_and_describes_the_bodies(client, db):
         "/api/v1/customers/{customer_id}/scores",
         "/api/v1/analytics/churn-risk",
         "/api/v1/analytics/rfm",
+        "/api/v1/analytics/winback/{list_id}",
         "/api/v1/events",
         "/api/v1/feedback",
         "/api/v1/loyalty/members/{customer_id}",

@@ -1,6 +1,7 @@
 """Reads of the analytics app, by topic: ``metrics`` (CSAT, NPS, CES and their breakdowns) and
 ``drivers`` (key drivers and importance-performance of a survey's items), ``scores`` (the
-stored RFM and CLV scores per customer). The names callers
+stored RFM and CLV scores per customer), ``overview`` (the analytics page) and ``winback``
+(win-back lists and their result). The names callers
 use are importable from here."""
 
 from kesheng.analytics.queries.drivers import (
@@ -27,6 +28,7 @@ from kesheng.analytics.queries.metrics import (
     metric_questions,
     parse_metric_filters,
 )
+from kesheng.analytics.queries.overview import CustomerAnalytics, get_customer_analytics
 from kesheng.analytics.queries.scores import (
     describe_churn_reasons,
     fit_lifetime_value,
@@ -35,11 +37,18 @@ from kesheng.analytics.queries.scores import (
     list_churn_risk,
     summarise_rfm_segments,
 )
+from kesheng.analytics.queries.winback import (
+    get_win_back_result,
+    list_win_back_lists,
+    parse_window_days,
+    win_back_result_json,
+)
 
 __all__ = [
     "BY_CHOICES",
     "CROSS_CHOICES",
     "CrossTab",
+    "CustomerAnalytics",
     "DriverQuestionError",
     "GroupResult",
     "MetricFilters",
@@ -56,11 +65,16 @@ __all__ = [
     "compute_trend",
     "describe_churn_reasons",
     "fit_lifetime_value",
+    "get_customer_analytics",
     "get_customer_scores",
     "get_score_panel",
+    "get_win_back_result",
     "list_churn_risk",
     "list_driver_candidates",
+    "list_win_back_lists",
     "metric_questions",
     "parse_metric_filters",
+    "parse_window_days",
     "summarise_rfm_segments",
+    "win_back_result_json",
 ]

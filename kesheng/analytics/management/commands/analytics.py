@@ -13,6 +13,10 @@ DATE --period day|week --horizon N``), exit 2 with the reason where the data can
 ``kesheng analytics churn [--top N] [--json]``: the riskiest customers of the last scoring run,
 riskiest first; ``--json`` prints a list of ``{"customer_id", "churn_risk", "reasons",
 "method"}`` with the reasons in words in the active language.
+
+``kesheng analytics winback [ID] [--days N] [--json]``: without ID the win-back lists, newest
+first; with ID the list's win-back rate, treated against control, with the difference, its
+95 %% interval and p-value (the body of ``GET /api/v1/analytics/winback/{id}``).
 """
 
 import json
@@ -33,11 +37,14 @@ from kesheng.analytics.queries import (
     compute_metric,
     compute_metric_by,
     fit_lifetime_value,
+    get_win_back_result,
     list_churn_risk,
+    list_win_back_lists,
     parse_metric_filters,
     summarise_rfm_segments,
+    win_back_result_json,
 )
-from kesheng.core.errors import DomainError, InvalidInput
+from kesheng.core.errors import DomainError, InvalidInput, NotFound
 
 
 def _figure(value: float | None, digits: int = 1) -> str:
@@ -95,6 +102,7 @@ SCORE = "score"
 RFM = "rfm"
 CLV = "clv"
 CHURN = "churn"
+WINBACK = "winback"
 
 
 class Command(BaseCommand):
@@ -105,11 +113,15 @@ class Command(BaseCommand):
         "pre-counted answer tables the metrics read; 'score' recomputes every customer's RFM and "
         "CLV scores, 'rfm' prints the customers and value per RFM segment, 'clv' fits the "
         "lifetime-value models and checks them on a holdout, 'churn' lists the customers most "
-        "at risk of leaving with the reasons."
+        "at risk of leaving with the reasons, 'winback [ID]' the win-back lists or one list's "
+        "win-back rate against its control group."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("metric", choices=[*METRICS, RECOUNT, SCORE, RFM, CLV, CHURN])
+        parser.add_argument("metric", choices=[*METRICS, RECOUNT, SCORE, RFM, CLV, CHURN, WINBACK])
+        parser.add_argument(
+            "list_id", nargs="?", metavar="ID", help=_("winback: the win-back list's number")
+        )
         parser.add_argument(
             "--survey", metavar="ID", help=_("survey id (several: 1,2); default every survey")
         )
@@ -148,10 +160,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--top", default="20", metavar="N", help=_("churn: how many customers (default 20)")
         )
+        parser.add_argument(
+            "--days",
+            default="30",
+            metavar="N",
+            help=_("winback: ordered again within N days of the list (default 30)"),
+        )
         parser.add_argument("--json", action="store_true", help=_("print JSON"))
 
     def handle(self, *args, **options):
         metric = options["metric"]
+        if options["list_id"] is not None and metric != WINBACK:
+            raise CommandError(
+                _("unexpected argument %(value)s") % {"value": options["list_id"]}, returncode=2
+            )
+        if metric == WINBACK:
+            self._winback(options)
+            return
         if metric == RECOUNT:
             self._recount(as_json=options["json"])
             return
@@ -378,3 +403,69 @@ class Command(BaseCommand):
                 "currency": report["currency"],
             }
         )
+
+    def _winback(self, options) -> None:
+        if options["list_id"] is None:
+            self._winback_lists(as_json=options["json"])
+            return
+        try:
+            result = get_win_back_result(options["list_id"], days=options["days"])
+        except InvalidInput as invalid:
+            reasons = "; ".join(f"--{error.field}: {error.reason}" for error in invalid.errors)
+            raise CommandError(reasons, returncode=2) from None
+        except NotFound as error:
+            raise CommandError(str(error), returncode=2) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(win_back_result_json(result), ensure_ascii=False))
+            return
+        self.stdout.write(
+            _("%(name)s (list %(id)d): ordered again within %(days)d days")
+            % {"name": result["name"], "id": result["id"], "days": result["days"]}
+        )
+        for label, group in ((_("treated"), result["treated"]), (_("control"), result["control"])):
+            rate = "—" if group["rate"] is None else f"{100 * group['rate']:.1f} %"
+            self.stdout.write(
+                _left(label, 12)
+                + _right(f"{group['ordered']}/{group['members']}", 14)
+                + _right(rate, 10)
+            )
+        difference = result["difference"]
+        if difference["value"] is None:
+            self.stdout.write(_("No difference: the list has no control group."))
+        else:
+            self.stdout.write(
+                _(
+                    "Difference %(value)+.1f points (95 %% interval %(low)+.1f to %(high)+.1f), "
+                    "p = %(p).4f"
+                )
+                % {
+                    "value": 100 * difference["value"],
+                    "low": 100 * difference["low"],
+                    "high": 100 * difference["high"],
+                    "p": difference["p_value"],
+                }
+            )
+        if not result["window_complete"]:
+            self.stdout.write(
+                _("The window runs until %(end)s: figures so far.")
+                % {"end": result["window_end"].isoformat()}
+            )
+
+    def _winback_lists(self, *, as_json: bool) -> None:
+        lists = list_win_back_lists()
+        if as_json:
+            document = [{**item, "created_at": item["created_at"].isoformat()} for item in lists]
+            self.stdout.write(json.dumps(document, ensure_ascii=False))
+            return
+        if not lists:
+            self.stdout.write(_("No win-back list yet."))
+            return
+        for item in lists:
+            self.stdout.write(
+                _right(str(item["id"]), 5)
+                + "  "
+                + _left(item["name"], 32)
+                + f"{item['created_at']:%Y-%m-%d %H:%M}  "
+                + _("%(treated)d treated, %(control)d control")
+                % {"treated": item["treated"], "control": item["control"]}
+            )
