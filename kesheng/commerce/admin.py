@@ -3,7 +3,15 @@ they arrive through the API and imports, idempotent on order_id, and emit ``orde
 
 from django.contrib import admin
 
-from kesheng.commerce.models import Order, OrderLine, Product, StaffMember, Store, StoreAccess
+from kesheng.commerce.models import (
+    Order,
+    OrderLine,
+    OrderRefund,
+    Product,
+    StaffMember,
+    Store,
+    StoreAccess,
+)
 from kesheng.core.admin import ReadOnlyAdmin
 
 
@@ -79,6 +87,15 @@ class OrderAdmin(ReadOnlyAdmin):
 class OrderLineAdmin(ReadOnlyAdmin):
     list_display = ["order", "sku", "quantity", "unit_price", "amount"]
     search_fields = ["=order__order_id", "=sku"]
+    list_select_related = ["order"]
+
+
+@admin.register(OrderRefund)
+class OrderRefundAdmin(ReadOnlyAdmin):
+    """Refunds arrive through the API (idempotent on refund_id) and emit ``order.refunded``."""
+
+    list_display = ["order", "refund_id", "amount", "refunded_at", "reason"]
+    search_fields = ["=order__order_id", "=refund_id"]
     list_select_related = ["order"]
 
 
