@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from kesheng.analytics import churn, clv, rfm
+from kesheng.analytics.actions_personas import build_personas, save_personas
 from kesheng.analytics.metrics import METRICS
 from kesheng.analytics.models import (
     AnswerCountByDay,
@@ -192,6 +193,7 @@ class ScoringSummary:
     bgnbd: dict[str, float] | None = None
     gamma_gamma: dict[str, float] | None = None
     churn: dict | None = None
+    personas: dict | None = None
 
     def to_json(self) -> dict:
         return {
@@ -204,6 +206,7 @@ class ScoringSummary:
             "bgnbd": self.bgnbd,
             "gamma_gamma": self.gamma_gamma,
             "churn": self.churn,
+            "personas": self.personas,
         }
 
 
@@ -400,6 +403,9 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
         bgnbd, gamma_gamma = {}, {}
     p_alive, expected, lifetime = values["p_alive"], values["expected"], values["clv"]
     risk, reasons, churn_report = _churn_scores(orders, table.customer_ids, p_alive, now)
+    groups = build_personas(
+        table.customer_ids, table.recency_days, table.frequency, table.monetary, now=now
+    )
     keys = table.segment_keys
     rows = [
         CustomerScore(
@@ -417,6 +423,7 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
             churn_risk=float(risk[i]),
             churn_reasons=reasons[i],
             churn_method=churn_report["method"],
+            persona=None if groups.labels is None else int(groups.labels[i]),
             computed_at=now,
         )
         for i, customer_pk in enumerate(table.customer_ids.tolist())
@@ -424,6 +431,7 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
     with transaction.atomic():
         CustomerScore.objects.all().delete()
         CustomerScore.objects.bulk_create(rows, batch_size=2000)
+        save_personas(groups)
     counts = np.bincount(table.segment, minlength=len(rfm.SEGMENTS))
     return ScoringSummary(
         customers=len(rows),
@@ -435,6 +443,7 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
         bgnbd=bgnbd or None,
         gamma_gamma=gamma_gamma or None,
         churn=churn_report,
+        personas=groups.to_json(),
     )
 
 

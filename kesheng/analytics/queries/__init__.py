@@ -1,14 +1,17 @@
 """Reads of the analytics app, by topic: ``metrics`` (CSAT, NPS, CES and their breakdowns) and
 ``drivers`` (key drivers and importance-performance of a survey's items), ``scores`` (the
-stored RFM and CLV scores per customer). The names callers
+stored RFM and CLV scores per customer), ``journeys`` (funnels and paths), ``personas`` and
+``crosssell`` (recommendations). The names callers
 use are importable from here."""
 
+from kesheng.analytics.queries.crosssell import get_customer_recommendations
 from kesheng.analytics.queries.drivers import (
     DriverQuestionError,
     compute_drivers,
     compute_importance_performance,
     list_driver_candidates,
 )
+from kesheng.analytics.queries.journeys import compute_funnel_report, compute_path_report
 from kesheng.analytics.queries.metrics import (
     BY_CHOICES,
     CROSS_CHOICES,
@@ -27,6 +30,7 @@ from kesheng.analytics.queries.metrics import (
     metric_questions,
     parse_metric_filters,
 )
+from kesheng.analytics.queries.personas import list_personas
 from kesheng.analytics.queries.scores import (
     describe_churn_reasons,
     fit_lifetime_value,
@@ -49,17 +53,21 @@ __all__ = [
     "compare_filters",
     "compute_crosstab",
     "compute_drivers",
+    "compute_funnel_report",
     "compute_importance_performance",
     "compute_metric",
     "compute_metric_by",
+    "compute_path_report",
     "compute_response_rate",
     "compute_trend",
     "describe_churn_reasons",
     "fit_lifetime_value",
+    "get_customer_recommendations",
     "get_customer_scores",
     "get_score_panel",
     "list_churn_risk",
     "list_driver_candidates",
+    "list_personas",
     "metric_questions",
     "parse_metric_filters",
     "summarise_rfm_segments",
