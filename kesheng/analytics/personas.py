@@ -78,7 +78,7 @@ def choose_k(
     distinct = len(np.unique(rows, axis=0))
     silhouettes: dict[int, float] = {}
     for k in ks:
-        if k >= distinct:
+        if k > distinct:
             break
         labels = KMeans(n_clusters=k, n_init=10, random_state=SEED).fit_predict(rows)
         silhouettes[k] = float(silhouette_score(rows, labels))
