@@ -45,8 +45,10 @@ def standardise(features: ArrayLike, blocks: list[int] | None = None) -> NDArray
     divided by √(its width). ``blocks`` lists the widths of consecutive blocks (default: one
     column each)."""
     values = np.asarray(features, dtype=np.float64)
-    mean = np.nanmean(values, axis=0) if len(values) else np.zeros(values.shape[1])
-    mean = np.where(np.isnan(mean), 0.0, mean)
+    present = (~np.isnan(values)).sum(axis=0)
+    totals = np.nansum(values, axis=0)
+    # A column nobody has a value in (no NPS answers at all) stays at 0.
+    mean = np.where(present > 0, totals / np.maximum(present, 1), 0.0)
     filled = np.where(np.isnan(values), mean, values)
     spread = filled.std(axis=0)
     scaled = np.where(spread > 0, (filled - mean) / np.where(spread > 0, spread, 1.0), 0.0)

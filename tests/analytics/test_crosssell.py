@@ -83,10 +83,7 @@ def baskets(make_customer):
                 "ordered_at": (NOW - timedelta(days=number)).isoformat(),
                 "amount": "10.00",
                 "channel": "web",
-                "lines": [
-                    {"sku": skus[item], "unit_price": "5.00"}
-                    for item in basket
-                ],
+                "lines": [{"sku": skus[item], "unit_price": "5.00"} for item in basket],
             }
         )
     items.append(

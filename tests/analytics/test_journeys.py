@@ -225,7 +225,9 @@ def test_api_refuses_bad_journey_input_with_422(journey_data, api_client):
     paths = client.get("/api/v1/analytics/paths?before=lunch&length=9")
     assert paths.status_code == 422
     assert [error["field"] for error in paths.json()["errors"]] == ["before", "length"]
-    assert api_client("orders:write").get("/api/v1/analytics/paths?before=purchase").status_code == 403
+    assert (
+        api_client("orders:write").get("/api/v1/analytics/paths?before=purchase").status_code == 403
+    )
 
 
 def test_the_journeys_page_shows_the_funnel_paths_and_personas(journey_data, client):
