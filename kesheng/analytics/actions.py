@@ -388,7 +388,8 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
     the default currency: RFM for each customer with an order, and P(alive), expected
     purchases over 12 months and CLV from BG/NBD and Gamma-Gamma fitted once on all of them
     (left empty, with the reason in the summary, when the data cannot support a fit), and the
-    churn risk with its reasons (``_churn_scores``; the summary says which method). Replaces
+    churn risk with its reasons (``_churn_scores``; the summary says which method), and each
+    customer's persona (``build_personas``; the ``Persona`` rows replaced too). Replaces
     every score row in one transaction (customers without orders have none); emits nothing."""
     started = time.perf_counter()
     now = now or timezone.now()
