@@ -286,6 +286,14 @@ class Command(BaseCommand):
                 % {"reason": summary.clv_error["message"]}
             )
         self._write_churn_method(summary.churn or {})
+        groups = summary.personas or {}
+        if groups.get("error"):
+            self.stdout.write(_("No personas: %(reason)s") % {"reason": groups["error"]["message"]})
+        elif groups.get("k"):
+            self.stdout.write(
+                _("%(k)d personas (k chosen by the silhouette): 'kesheng analytics personas'.")
+                % {"k": groups["k"]}
+            )
 
     def _write_churn_method(self, report: dict) -> None:
         evaluation = report.get("evaluation")
