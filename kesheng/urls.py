@@ -18,6 +18,7 @@ urlpatterns = [
     path("feedback/", include("kesheng.feedback.urls")),
     path("loyalty/", include("kesheng.loyalty.urls")),
     path("cases/", include("kesheng.cases.urls")),
+    path("analytics/journeys/", include("kesheng.analytics.urls_journeys")),
     path("analytics/", include("kesheng.analytics.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list"), name="home"),
     path("", include("kesheng.customers.urls")),

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from kesheng.analytics import churn, clv, rfm
+from kesheng.analytics.actions_personas import build_personas, save_personas
 from kesheng.analytics.metrics import METRICS
 from kesheng.analytics.models import (
     AnswerCountByDay,
@@ -193,6 +194,7 @@ class ScoringSummary:
     bgnbd: dict[str, float] | None = None
     gamma_gamma: dict[str, float] | None = None
     churn: dict | None = None
+    personas: dict | None = None
 
     def to_json(self) -> dict:
         return {
@@ -205,6 +207,7 @@ class ScoringSummary:
             "bgnbd": self.bgnbd,
             "gamma_gamma": self.gamma_gamma,
             "churn": self.churn,
+            "personas": self.personas,
         }
 
 
@@ -386,7 +389,8 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
     the default currency: RFM for each customer with an order, and P(alive), expected
     purchases over 12 months and CLV from BG/NBD and Gamma-Gamma fitted once on all of them
     (left empty, with the reason in the summary, when the data cannot support a fit), and the
-    churn risk with its reasons (``_churn_scores``; the summary says which method). Replaces
+    churn risk with its reasons (``_churn_scores``; the summary says which method), and each
+    customer's persona (``build_personas``; the ``Persona`` rows replaced too). Replaces
     every score row in one transaction (customers without orders have none) and records the
     run's summary (``ScoringRun``); emits nothing."""
     started = time.perf_counter()
@@ -402,6 +406,9 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
         bgnbd, gamma_gamma = {}, {}
     p_alive, expected, lifetime = values["p_alive"], values["expected"], values["clv"]
     risk, reasons, churn_report = _churn_scores(orders, table.customer_ids, p_alive, now)
+    groups = build_personas(
+        table.customer_ids, table.recency_days, table.frequency, table.monetary, now=now
+    )
     keys = table.segment_keys
     rows = [
         CustomerScore(
@@ -419,6 +426,7 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
             churn_risk=float(risk[i]),
             churn_reasons=reasons[i],
             churn_method=churn_report["method"],
+            persona=None if groups.labels is None else int(groups.labels[i]),
             computed_at=now,
         )
         for i, customer_pk in enumerate(table.customer_ids.tolist())
@@ -434,10 +442,12 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
         bgnbd=bgnbd or None,
         gamma_gamma=gamma_gamma or None,
         churn=churn_report,
+        personas=groups.to_json(),
     )
     with transaction.atomic():
         CustomerScore.objects.all().delete()
         CustomerScore.objects.bulk_create(rows, batch_size=2000)
+        save_personas(groups)
         # The run's report (churn method, AUC and lift) for the analytics page.
         ScoringRun.objects.create(
             computed_at=now,

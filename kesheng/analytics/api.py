@@ -1,6 +1,7 @@
 """``GET /api/v1/metrics/{nps|csat|ces}``: the same scores and breakdowns as
 ``kesheng analytics``, with the same JSON (scope ``metrics:read``); a customer's stored scores
-the RFM segments and the churn-risk list (scope ``customers:read``)."""
+the RFM segments and the churn-risk list, journeys (funnels, paths), personas and a customer's
+cross-sell recommendations (scope ``customers:read``)."""
 
 from typing import Any, Literal
 
@@ -14,11 +15,15 @@ from kesheng.analytics.queries import (
     CROSS_CHOICES,
     check_by,
     compute_crosstab,
+    compute_funnel_report,
     compute_metric,
     compute_metric_by,
+    compute_path_report,
+    get_customer_recommendations,
     get_customer_scores,
     get_win_back_result,
     list_churn_risk,
+    list_personas,
     parse_metric_filters,
     summarise_rfm_segments,
 )
@@ -157,3 +162,80 @@ def get_churn_risk(request: HttpRequest, top: str = "20"):
 )
 def get_win_back(request: HttpRequest, list_id: int, days: str = "30"):
     return get_win_back_result(list_id, days=days)
+
+
+@router.get(
+    "/analytics/funnel",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: Any, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut},
+    tags=["analytics"],
+    summary="A funnel over the touchpoint events: conversion, drop-off and time between steps",
+    description=(
+        "`steps`: 2-8 comma-separated touchpoint codes or event types, in order; "
+        "`window_days` (1-365, default 30): how long after entering a customer may take to "
+        'convert. {"steps": [{"step", "label", "customers", "conversion", "step_conversion", '
+        '"drop_off", "median_hours", "p90_hours"}], "window_days", "entered", "converted", '
+        '"by_channel": [{"channel", "label", "entered", "customers": [...], "conversion"}]}. '
+        "Scope: customers:read. docs/analytics.md."
+    ),
+)
+def get_funnel(request: HttpRequest, steps: str = "", window_days: str = "30"):
+    return compute_funnel_report(steps, window_days)
+
+
+@router.get(
+    "/analytics/paths",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: Any, 401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut},
+    tags=["analytics"],
+    summary="The most common paths of touchpoints before a purchase or a complaint",
+    description=(
+        "`before`: purchase or complaint; `length` (1-6, default 3) steps; `days` (1-730, "
+        "default 365) of purchases or complaints; `top` (1-50, default 10) paths. "
+        '{"before", "length", "days", "lookback_days", "anchors", "with_path", "paths": '
+        '[{"steps": [...], "labels": [...], "count", "share"}]}. Scope: customers:read. '
+        "docs/analytics.md."
+    ),
+)
+def get_paths(
+    request: HttpRequest,
+    before: str = "",
+    length: str = "3",
+    days: str = "365",
+    top: str = "10",
+):
+    return compute_path_report(before, length, days, top)
+
+
+@router.get(
+    "/analytics/personas",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: Any, 401: ErrorOut, 403: ErrorOut},
+    tags=["analytics"],
+    summary="The personas of the last run, each described in words",
+    description=(
+        '{"k", "silhouette", "computed_at", "currency", "personas": [{"persona", "name", '
+        '"description", "descriptions": {"zh-hans", "en"}, "customers", "share", '
+        '"mean_monetary", "mean_frequency", "mean_recency_days", "value_index", "mean_nps", '
+        '"nps_answers", "channels", "categories"}]}. Scope: customers:read. docs/analytics.md.'
+    ),
+)
+def get_personas(request: HttpRequest):
+    return list_personas()
+
+
+@router.get(
+    "/customers/{customer_id}/recommendations",
+    auth=ApiKeyAuth(Scope.CUSTOMERS_READ),
+    response={200: Any, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    tags=["customers"],
+    summary="Products often bought together with the customer's, that they have not bought",
+    description=(
+        '{"customer_id", "baskets", "min_orders_together", "recommendations": [{"sku", '
+        '"name", "category", "lift", "confidence", "support", "orders_together", "because": '
+        '{"sku", "name"}}]}, best lift first; `top` (1-20, default 5). An unknown customer_id '
+        "is a 404. Scope: customers:read. docs/analytics.md."
+    ),
+)
+def get_recommendations(request: HttpRequest, customer_id: str, top: str = "5"):
+    return get_customer_recommendations(customer_id, top)

@@ -23,11 +23,21 @@ class AnalyticsConfig(AppConfig):
 
         register_merge_handler("analytics.CustomerScore", actions.merge_customer_scores)
 
+        from kesheng.analytics.queries.crosssell import get_recommendation_panel
         from kesheng.analytics.segment_fields import register_analytics_fields
         from kesheng.analytics.winback_actions import merge_win_back_members
 
         register_merge_handler("analytics.WinBackMember", merge_win_back_members)
         register_analytics_fields()
+        register_profile_panel(
+            "recommendations",
+            ProfilePanel(
+                title=_("Bought together"),
+                template_name="analytics/customer_recommendations_panel.html",
+                context=get_recommendation_panel,
+                order=35,
+            ),
+        )
         register_profile_panel(
             "scores",
             ProfilePanel(

@@ -171,6 +171,9 @@ class CustomerScore(models.Model):
     churn_method = models.CharField(
         _("churn method"), max_length=12, choices=ChurnMethod.choices, blank=True
     )
+    # The customer's persona (``Persona.number``) from the last run; null when the run could
+    # not form personas (too few customers).
+    persona = models.PositiveSmallIntegerField(_("persona"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -274,3 +277,34 @@ class WinBackMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.win_back_list_id}: {self.customer_id}"
+
+
+class Persona(models.Model):
+    """One group of customers who behave alike, from the last persona run
+    (``kesheng.analytics.personas``; docs/analytics.md, "Personas"): numbered 1..k by mean
+    spend, highest first, with the facts its description is written from. Rebuilt as a whole
+    by every run."""
+
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    customers = models.PositiveIntegerField(_("customers"))
+    share = models.FloatField(_("share of customers"))
+    mean_monetary = models.FloatField(_("mean spend"))
+    mean_frequency = models.FloatField(_("mean orders"))
+    mean_recency_days = models.FloatField(_("mean days since the last order"))
+    # Relative to all customers' mean spend: 1.0 is average.
+    value_index = models.FloatField(_("value index"))
+    mean_nps = models.FloatField(_("mean latest NPS"), null=True)
+    nps_answers = models.PositiveIntegerField(_("customers with an NPS answer"), default=0)
+    # [[code, share], ...] of the persona's events per channel and spend per category, top 3.
+    channels = models.JSONField(_("typical channels"), default=list)
+    categories = models.JSONField(_("typical categories"), default=list)
+    silhouette = models.FloatField(_("silhouette"), null=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("persona")
+        verbose_name_plural = _("personas")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"persona {self.number}"

@@ -4,15 +4,20 @@
   (``{"field": "analytics.winback_list", "op": "eq", "value": "7"}``, the list's number as
   text). The control group is never selected, so a survey or an offer sent to the segment
   leaves the control alone. A number that is not a win-back list is refused.
+- ``analytics.persona``: the customer's persona number from the last run (is, is not, is one
+  of), so a survey distribution or a campaign can target a persona. A number that is not one
+  of the stored personas is refused, so a typo does not select nobody. Persona 1 is always the
+  group with the highest mean spend (the numbering follows value, run after run).
 """
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from kesheng.analytics.models import WinBackList, WinBackMember
+from kesheng.analytics.models import CustomerScore, Persona, WinBackList, WinBackMember
 from kesheng.customers.segments import TEXT, Condition, SegmentField, register_segment_field
 
 WINBACK_FIELD = "analytics.winback_list"
+GROUP = _("Customer analytics")
 
 
 class WinBackListChoices:
@@ -23,6 +28,22 @@ class WinBackListChoices:
         return iter(
             (str(pk), name)
             for pk, name in WinBackList.objects.order_by("pk").values_list("pk", "name")
+        )
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class PersonaChoices:
+    """The stored personas as segment choices, read when a rule is checked (they change with
+    every run). Always true, so with no personas every number is refused."""
+
+    def __iter__(self):
+        from kesheng.analytics.queries.personas import persona_name
+
+        return iter(
+            (str(persona.number), f"{persona.number}: {persona_name(persona)}")
+            for persona in Persona.objects.all()
         )
 
     def __bool__(self) -> bool:
@@ -41,6 +62,15 @@ def _treated_q(condition: Condition) -> Q:
     return Q(Exists(members))
 
 
+def _persona_q(condition: Condition) -> Q:
+    values = condition.value if condition.op == "in" else [condition.value]
+    numbers = [int(value) for value in values]
+    members = CustomerScore.objects.filter(customer_id=OuterRef("pk"), persona__in=numbers)
+    if condition.op == "ne":
+        return ~Q(Exists(members))
+    return Q(Exists(members))
+
+
 def register_analytics_fields() -> None:
     register_segment_field(
         SegmentField(
@@ -50,7 +80,22 @@ def register_analytics_fields() -> None:
             ops=("eq",),
             choices=WinBackListChoices(),  # type: ignore[arg-type]
             to_q=_treated_q,
-            group=_("Analytics"),
+            group=GROUP,
             help_text=_("The win-back list's number; its control group is never included."),
+        )
+    )
+    register_segment_field(
+        SegmentField(
+            key="analytics.persona",
+            label=_("persona"),
+            kind=TEXT,
+            ops=("eq", "ne", "in"),
+            choices=PersonaChoices(),  # type: ignore[arg-type]
+            to_q=_persona_q,
+            group=GROUP,
+            help_text=_(
+                "The persona number from the last scoring run (1 = highest mean spend); "
+                "see Analytics → Journeys and personas."
+            ),
         )
     )

@@ -10,7 +10,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from kesheng.accounts.models import Role
-from kesheng.commerce.models import Order, OrderLine, OrderStatus, Store, StoreAccess
+from kesheng.commerce.models import Order, OrderLine, OrderStatus, Product, Store, StoreAccess
 from kesheng.core.parsing import CENT
 from kesheng.core.templatetags.kesheng_format import format_money
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
@@ -361,3 +361,121 @@ def customers_of_stores(store_ids: frozenset[int]):
         .values("customer_id")
         .distinct()
     )
+
+
+def list_kept_order_moments(*, start: datetime, end: datetime) -> tuple[list[int], list[datetime]]:
+    """When each kept order in [start, end) was placed, any currency: parallel lists of
+    customer pks and moments (the purchases of the journey paths)."""
+    rows = (
+        Order.objects.filter(status__in=KEPT_STATUSES, ordered_at__gte=start, ordered_at__lt=end)
+        .order_by()
+        .values_list("customer_id", "ordered_at")
+    )
+    pks: list[int] = []
+    moments: list[datetime] = []
+    for customer_pk, ordered_at in rows.iterator(chunk_size=10_000):
+        pks.append(customer_pk)
+        moments.append(ordered_at)
+    return pks, moments
+
+
+def sum_kept_spend_by_customer_and_category(
+    *, currency: str, end: datetime | None = None
+) -> tuple[list[int], list[str], list[float]]:
+    """Spend of kept orders in ``currency`` per customer and product category (lines without
+    a product or category under ""), grouped in the database: parallel lists of customer pks,
+    categories and amounts (for the personas' category mix)."""
+    lines = OrderLine.objects.filter(order__status__in=KEPT_STATUSES, order__currency=currency)
+    if end is not None:
+        lines = lines.filter(order__ordered_at__lte=end)
+    rows = (
+        lines.order_by()
+        .values_list("order__customer_id", "product__category")
+        .annotate(total=Sum("amount"))
+    )
+    pks: list[int] = []
+    categories: list[str] = []
+    totals: list[float] = []
+    for customer_pk, category, total in rows.iterator(chunk_size=10_000):
+        pks.append(customer_pk)
+        categories.append(category or "")
+        totals.append(float(total or 0))
+    return pks, categories, totals
+
+
+# ------------------------------------------------------------------------------------------
+# Baskets for cross-selling: a basket is one kept order, holding the products of its lines.
+
+
+def _kept_lines():
+    return OrderLine.objects.filter(order__status__in=KEPT_STATUSES, product__isnull=False)
+
+
+def list_kept_basket_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """Every (order pk, product pk) of the kept orders' lines with a product, as two arrays."""
+    rows = _kept_lines().order_by().values_list("order_id", "product_id")
+    orders: list[int] = []
+    products: list[int] = []
+    for order_pk, product_pk in rows.iterator(chunk_size=10_000):
+        orders.append(order_pk)
+        products.append(product_pk)
+    return np.array(orders, dtype=np.int64), np.array(products, dtype=np.int64)
+
+
+def count_kept_baskets() -> int:
+    """Kept orders with at least one line naming a product."""
+    return _kept_lines().order_by().values("order_id").distinct().count()
+
+
+def list_customer_product_pks(customer_pk: int) -> list[int]:
+    """The products the customer has bought in kept orders, by pk ascending."""
+    return list(
+        _kept_lines()
+        .filter(order__customer_id=customer_pk)
+        .order_by("product_id")
+        .values_list("product_id", flat=True)
+        .distinct()
+    )
+
+
+def count_product_pairs(product_pks: list[int]) -> tuple[list[int], list[int], list[int]]:
+    """For each product of ``product_pks`` and every other product: in how many kept orders
+    both were bought, grouped in the database (a self-join of the order lines; the pair of a
+    product with itself gives its own order count). Parallel lists (product, other product,
+    orders)."""
+    rows = (
+        _kept_lines()
+        .filter(product_id__in=product_pks, order__lines__product__isnull=False)
+        .order_by()
+        .values_list("product_id", "order__lines__product_id")
+        .annotate(orders=Count("order_id", distinct=True))
+    )
+    firsts: list[int] = []
+    seconds: list[int] = []
+    counts: list[int] = []
+    for first, second, count in rows.iterator(chunk_size=10_000):
+        firsts.append(first)
+        seconds.append(second)
+        counts.append(count)
+    return firsts, seconds, counts
+
+
+def count_baskets_by_product(product_pks: list[int]) -> tuple[list[int], list[int]]:
+    """In how many kept orders each of ``product_pks`` was bought: parallel lists."""
+    rows = (
+        _kept_lines()
+        .filter(product_id__in=product_pks)
+        .order_by()
+        .values_list("product_id")
+        .annotate(orders=Count("order_id", distinct=True))
+    )
+    pks: list[int] = []
+    counts: list[int] = []
+    for product_pk, count in rows:
+        pks.append(product_pk)
+        counts.append(count)
+    return pks, counts
+
+
+def list_products_by_pk(product_pks: list[int]) -> dict[int, Product]:
+    return {product.pk: product for product in Product.objects.filter(pk__in=product_pks)}

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from kesheng.core.errors import NotFound
-from kesheng.feedback.models import FeedbackItem
+from kesheng.feedback.models import FeedbackItem, FeedbackSource
 
 
 @dataclass(frozen=True)
@@ -89,3 +89,24 @@ def list_feedback_after(
     if sentiment:
         items = items.filter(sentiment=sentiment)
     return list(items[:limit])
+
+
+def list_complaint_moments(*, start: datetime, end: datetime) -> tuple[list[int], list[datetime]]:
+    """When each complaint-form feedback item of a known customer was written in [start, end),
+    any store: parallel lists of customer pks and moments (the journey paths' complaints)."""
+    rows = (
+        FeedbackItem.objects.filter(
+            source=FeedbackSource.COMPLAINT,
+            customer__isnull=False,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+        )
+        .order_by()
+        .values_list("customer_id", "occurred_at")
+    )
+    pks: list[int] = []
+    moments: list[datetime] = []
+    for customer_pk, occurred_at in rows.iterator(chunk_size=10_000):
+        pks.append(customer_pk)
+        moments.append(occurred_at)
+    return pks, moments

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Prefetch
+import numpy as np
+from django.db.models import Count, Max, Prefetch, Q
 
 from kesheng.customers.contributions import TimelineCursor, TimelineEntry, cursor_filter
 from kesheng.tracking.models import (
@@ -169,3 +170,89 @@ def count_events_by_customer(*, start: datetime, end: datetime) -> tuple[list[in
         pks.append(customer_pk)
         counts.append(count)
     return pks, counts
+
+
+@dataclass(frozen=True)
+class EventArrays:
+    """Touchpoint events as parallel arrays, one element per event (``list_event_arrays``)."""
+
+    customer_pks: np.ndarray  # int64
+    seconds: np.ndarray  # int64, seconds since the Unix epoch
+    touchpoints: np.ndarray  # str, the touchpoint's code ("" for an event without one)
+    types: np.ndarray  # str, the event's type
+    channels: np.ndarray  # str, the channel's code
+
+
+def list_event_arrays(
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    steps: list[str] | None = None,
+) -> EventArrays:
+    """Every event in [start, end) (either end open), or only those whose touchpoint code or
+    type is one of ``steps``, as arrays in one query streamed in chunks: the input of the
+    journey models (funnels, paths), which work on whole arrays."""
+    events = Event.objects.all()
+    if start is not None:
+        events = events.filter(occurred_at__gte=start)
+    if end is not None:
+        events = events.filter(occurred_at__lt=end)
+    if steps is not None:
+        events = events.filter(Q(touchpoint__code__in=steps) | Q(type__in=steps))
+    rows = events.order_by().values_list(
+        "customer_id", "occurred_at", "touchpoint__code", "type", "channel__code"
+    )
+    customers: list[int] = []
+    seconds: list[int] = []
+    touchpoints: list[str] = []
+    types: list[str] = []
+    channels: list[str] = []
+    for customer_pk, occurred_at, touchpoint, event_type, channel in rows.iterator(
+        chunk_size=10_000
+    ):
+        customers.append(customer_pk)
+        seconds.append(int(occurred_at.timestamp()))
+        touchpoints.append(touchpoint or "")
+        types.append(event_type)
+        channels.append(channel)
+    return EventArrays(
+        customer_pks=np.array(customers, dtype=np.int64),
+        seconds=np.array(seconds, dtype=np.int64),
+        touchpoints=np.array(touchpoints, dtype=str),
+        types=np.array(types, dtype=str),
+        channels=np.array(channels, dtype=str),
+    )
+
+
+def list_event_types() -> list[str]:
+    """The distinct event types recorded, sorted."""
+    return list(Event.objects.order_by("type").values_list("type", flat=True).distinct())
+
+
+def count_events_by_customer_and_channel() -> tuple[list[int], list[str], list[int]]:
+    """Events per customer and channel, grouped in the database: parallel lists of customer
+    pks, channel codes and counts (for the personas' channel mix)."""
+    rows = (
+        Event.objects.order_by()
+        .values_list("customer_id", "channel__code")
+        .annotate(count=Count("id"))
+    )
+    pks: list[int] = []
+    codes: list[str] = []
+    counts: list[int] = []
+    for customer_pk, code, count in rows.iterator(chunk_size=10_000):
+        pks.append(customer_pk)
+        codes.append(code)
+        counts.append(count)
+    return pks, codes, counts
+
+
+def get_step_labels() -> dict[str, str]:
+    """Touchpoint and channel codes with their names in the active language."""
+    labels = {code: str(name) for code, name in _named(Channel.objects.all())}
+    labels.update({code: str(name) for code, name in _named(Touchpoint.objects.all())})
+    return labels
+
+
+def _named(queryset):
+    return [(row.code, row.name) for row in queryset.only("code", "name_zh", "name_en")]

@@ -146,6 +146,7 @@ def test_customer_360_shows_profile_identities_consent_orders_and_timeline(staff
         "orders",
         "events",
         "scores",
+        "recommendations",
     ]
     assert [(item.entry.kind, item.entry.title) for item in profile.timeline] == [
         ("order", "C001-O1"),

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kesheng.analytics import clv
-from kesheng.analytics.models import CustomerScore, RfmSegment
+from kesheng.analytics.models import CustomerScore, Persona, RfmSegment
+from kesheng.analytics.queries.personas import describe_persona, persona_name
 from kesheng.analytics.rfm import SEGMENTS
 from kesheng.commerce.queries import list_kept_order_arrays
 from kesheng.core.errors import DomainError, FieldError, InvalidInput
@@ -155,10 +156,21 @@ def list_churn_risk(top: Any = DEFAULT_CHURN_TOP) -> list[dict[str, Any]]:
 
 
 def get_score_panel(customer_pk: int) -> dict[str, Any]:
-    """The scores panel of the customer-360 page (one query)."""
+    """The scores panel of the customer-360 page (a fixed number of queries: the score, and
+    its persona with the channel names that describe it)."""
     score = CustomerScore.objects.filter(customer_id=customer_pk).first()
+    persona = None
+    if score is not None and score.persona is not None:
+        found = Persona.objects.filter(number=score.persona).first()
+        if found is not None:
+            persona = {
+                "number": found.number,
+                "name": persona_name(found),
+                "description": describe_persona(found),
+            }
     return {
         "score": score,
+        "persona": persona,
         "currency": settings.KESHENG_DEFAULT_CURRENCY,
         "churn_reasons": describe_churn_reasons(score.churn_reasons) if score else [],
     }

@@ -148,3 +148,19 @@ def _columns(rows) -> tuple[list[int], list[int]]:
         pks.append(customer_pk)
         counts.append(count)
     return pks, counts
+
+
+def list_case_openings(*, start: datetime, end: datetime) -> tuple[list[int], list[datetime]]:
+    """When each case of a known customer was opened in [start, end), any store: parallel
+    lists of customer pks and moments (the complaints of the journey paths)."""
+    rows = (
+        Case.objects.filter(customer__isnull=False, opened_at__gte=start, opened_at__lt=end)
+        .order_by()
+        .values_list("customer_id", "opened_at")
+    )
+    pks: list[int] = []
+    moments: list[datetime] = []
+    for customer_pk, opened_at in rows.iterator(chunk_size=10_000):
+        pks.append(customer_pk)
+        moments.append(opened_at)
+    return pks, moments

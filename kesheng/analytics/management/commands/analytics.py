@@ -17,6 +17,10 @@ riskiest first; ``--json`` prints a list of ``{"customer_id", "churn_risk", "rea
 ``kesheng analytics winback [ID] [--days N] [--json]``: without ID the win-back lists, newest
 first; with ID the list's win-back rate, treated against control, with the difference, its
 95 %% interval and p-value (the body of ``GET /api/v1/analytics/winback/{id}``).
+
+``kesheng analytics funnel --steps A,B,C [--window-days N]``, ``kesheng analytics paths --before
+purchase|complaint [--length N] [--days N] [--top N]`` and ``kesheng analytics personas
+[--recompute]``: journeys and personas (docs/analytics.md), with the API's JSON under ``--json``.
 """
 
 import json
@@ -27,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from kesheng.analytics.actions import recount_answers, score_customers
+from kesheng.analytics.actions_personas import assign_personas
 from kesheng.analytics.metrics import METRICS, MetricResult
 from kesheng.analytics.queries import (
     BY_CHOICES,
@@ -34,11 +39,14 @@ from kesheng.analytics.queries import (
     CrossTab,
     check_by,
     compute_crosstab,
+    compute_funnel_report,
     compute_metric,
     compute_metric_by,
+    compute_path_report,
     fit_lifetime_value,
     get_win_back_result,
     list_churn_risk,
+    list_personas,
     list_win_back_lists,
     parse_metric_filters,
     summarise_rfm_segments,
@@ -103,6 +111,9 @@ RFM = "rfm"
 CLV = "clv"
 CHURN = "churn"
 WINBACK = "winback"
+FUNNEL = "funnel"
+PATHS = "paths"
+PERSONAS = "personas"
 
 
 class Command(BaseCommand):
@@ -114,11 +125,16 @@ class Command(BaseCommand):
         "CLV scores, 'rfm' prints the customers and value per RFM segment, 'clv' fits the "
         "lifetime-value models and checks them on a holdout, 'churn' lists the customers most "
         "at risk of leaving with the reasons, 'winback [ID]' the win-back lists or one list's "
-        "win-back rate against its control group."
+        "win-back rate against its control group, 'funnel' and 'paths' read the customer "
+        "journeys, 'personas' lists (or with --recompute re-forms) the groups of customers who "
+        "behave alike."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("metric", choices=[*METRICS, RECOUNT, SCORE, RFM, CLV, CHURN, WINBACK])
+        parser.add_argument(
+            "metric",
+            choices=[*METRICS, RECOUNT, SCORE, RFM, CLV, CHURN, WINBACK, FUNNEL, PATHS, PERSONAS],
+        )
         parser.add_argument(
             "list_id", nargs="?", metavar="ID", help=_("winback: the win-back list's number")
         )
@@ -158,7 +174,31 @@ class Command(BaseCommand):
             "--horizon", default="12", metavar="N", help=_("clv: months of value (default 12)")
         )
         parser.add_argument(
-            "--top", default="20", metavar="N", help=_("churn: how many customers (default 20)")
+            "--top",
+            metavar="N",
+            help=_("churn: how many customers (default 20); paths: how many paths (default 10)"),
+        )
+        parser.add_argument(
+            "--steps",
+            metavar="A,B,C",
+            help=_("funnel: touchpoint codes or event types in order, comma-separated"),
+        )
+        parser.add_argument(
+            "--window-days",
+            metavar="N",
+            help=_("funnel: days a customer may take from the first step to the last (default 30)"),
+        )
+        parser.add_argument("--before", metavar="WHAT", help=_("paths: purchase or complaint"))
+        parser.add_argument("--length", metavar="N", help=_("paths: steps per path (default 3)"))
+        parser.add_argument(
+            "--days",
+            metavar="N",
+            help=_("paths: purchases or complaints of the last N days (default 365)"),
+        )
+        parser.add_argument(
+            "--recompute",
+            action="store_true",
+            help=_("personas: re-form the personas now from the stored scores"),
         )
         parser.add_argument(
             "--days",
@@ -190,7 +230,10 @@ class Command(BaseCommand):
             self._clv(options)
             return
         if metric == CHURN:
-            self._churn(top=options["top"], as_json=options["json"])
+            self._churn(top=options["top"] or "20", as_json=options["json"])
+            return
+        if metric in (FUNNEL, PATHS, PERSONAS):
+            self._journeys(metric, options)
             return
         try:
             filters = parse_metric_filters(
@@ -269,6 +312,14 @@ class Command(BaseCommand):
                 % {"reason": summary.clv_error["message"]}
             )
         self._write_churn_method(summary.churn or {})
+        groups = summary.personas or {}
+        if groups.get("error"):
+            self.stdout.write(_("No personas: %(reason)s") % {"reason": groups["error"]["message"]})
+        elif groups.get("k"):
+            self.stdout.write(
+                _("%(k)d personas (k chosen by the silhouette): 'kesheng analytics personas'.")
+                % {"k": groups["k"]}
+            )
 
     def _write_churn_method(self, report: dict) -> None:
         evaluation = report.get("evaluation")
@@ -469,3 +520,85 @@ class Command(BaseCommand):
                 + _("%(treated)d treated, %(control)d control")
                 % {"treated": item["treated"], "control": item["control"]}
             )
+
+    def _journeys(self, metric: str, options) -> None:
+        try:
+            if metric == FUNNEL:
+                report = compute_funnel_report(options["steps"], options["window_days"])
+            elif metric == PATHS:
+                report = compute_path_report(
+                    options["before"], options["length"], options["days"], options["top"]
+                )
+            else:
+                if options["recompute"]:
+                    assign_personas()
+                report = list_personas()
+        except InvalidInput as invalid:
+            reasons = "; ".join(
+                f"--{error.field.replace('_', '-')}: {error.reason}" for error in invalid.errors
+            )
+            raise CommandError(reasons, returncode=2) from None
+        if options["json"]:
+            at = report.get("computed_at")
+            document = {**report, "computed_at": at.isoformat()} if at else report
+            self.stdout.write(json.dumps(document, ensure_ascii=False))
+            return
+        if metric == FUNNEL:
+            self._write_funnel(report)
+        elif metric == PATHS:
+            self._write_paths(report)
+        else:
+            self._write_personas(report)
+
+    def _write_funnel(self, report: dict) -> None:
+        self.stdout.write(
+            _left(_("step"), 28)
+            + _right(_("customers"), 11)
+            + _right(_("conversion"), 12)
+            + _right(_("drop-off"), 10)
+            + _right(_("median h"), 10)
+            + _right(_("p90 h"), 10)
+        )
+        for step in report["steps"]:
+            conversion = step["conversion"]
+            self.stdout.write(
+                _left(step["label"], 28)
+                + _right(str(step["customers"]), 11)
+                + _right("—" if conversion is None else f"{100 * conversion:.1f} %", 12)
+                + _right(str(step["drop_off"]), 10)
+                + _right(_figure(step["median_hours"]), 10)
+                + _right(_figure(step["p90_hours"]), 10)
+            )
+        for row in report["by_channel"]:
+            conversion = row["conversion"]
+            self.stdout.write(
+                _left(row["label"], 28)
+                + "  "
+                + " → ".join(str(count) for count in row["customers"])
+                + ("" if conversion is None else f"  ({100 * conversion:.1f} %)")
+            )
+
+    def _write_paths(self, report: dict) -> None:
+        self.stdout.write(
+            _("%(with_path)d of %(anchors)d had touchpoints in the %(days)d days before.")
+            % {
+                "with_path": report["with_path"],
+                "anchors": report["anchors"],
+                "days": report["lookback_days"],
+            }
+        )
+        for row in report["paths"]:
+            self.stdout.write(
+                _right(str(row["count"]), 8)
+                + _right(f"{100 * row['share']:.1f} %", 9)
+                + "  "
+                + " → ".join(row["labels"])
+            )
+
+    def _write_personas(self, report: dict) -> None:
+        if not report["personas"]:
+            self.stdout.write(_("No personas yet: run 'kesheng analytics score'."))
+            return
+        for persona in report["personas"]:
+            self.stdout.write(f"{persona['persona']}. {persona['name']}")
+            self.stdout.write("   " + persona["description"])
