@@ -193,18 +193,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days",
             metavar="N",
-            help=_("paths: purchases or complaints of the last N days (default 365)"),
+            help=_(
+                "paths: purchases or complaints of the last N days (default 365); winback: "
+                "ordered again within N days of the list (default 30)"
+            ),
         )
         parser.add_argument(
             "--recompute",
             action="store_true",
             help=_("personas: re-form the personas now from the stored scores"),
-        )
-        parser.add_argument(
-            "--days",
-            default="30",
-            metavar="N",
-            help=_("winback: ordered again within N days of the list (default 30)"),
         )
         parser.add_argument("--json", action="store_true", help=_("print JSON"))
 
@@ -460,7 +457,7 @@ class Command(BaseCommand):
             self._winback_lists(as_json=options["json"])
             return
         try:
-            result = get_win_back_result(options["list_id"], days=options["days"])
+            result = get_win_back_result(options["list_id"], days=options["days"] or "30")
         except InvalidInput as invalid:
             reasons = "; ".join(f"--{error.field}: {error.reason}" for error in invalid.errors)
             raise CommandError(reasons, returncode=2) from None
