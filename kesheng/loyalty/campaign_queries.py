@@ -117,6 +117,39 @@ class Metric:
     difference: Difference
     verdict: str
 
+    def _text(self, value: float | None, signed: bool = False) -> str:
+        if value is None:
+            return "–"
+        if self.kind == "share":
+            return f"{value * 100:+.1f}" if signed else f"{value * 100:.1f} %"
+        if self.kind == "money":
+            return format_money(Decimal(str(round(value, 2))), settings.KESHENG_DEFAULT_CURRENCY)
+        return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+    @property
+    def treatment_text(self) -> str:
+        value = self.treatment.value
+        return self._text(None if value is None else value / 100 if self.kind == "share" else value)
+
+    @property
+    def control_text(self) -> str:
+        value = self.control.value
+        return self._text(None if value is None else value / 100 if self.kind == "share" else value)
+
+    @property
+    def difference_text(self) -> str:
+        return self._text(self.difference.value, signed=True)
+
+    @property
+    def interval_text(self) -> str:
+        if self.difference.low is None or self.difference.high is None:
+            return "–"
+        return f"{self._text(self.difference.low, True)} … {self._text(self.difference.high, True)}"
+
+    @property
+    def p_text(self) -> str:
+        return "–" if self.difference.p_value is None else _p_text(self.difference.p_value)
+
     def as_dict(self) -> dict:
         def score(value: Score) -> dict:
             scale = 100 if self.kind == "share" else 1  # proportion_score is in percent

@@ -73,3 +73,14 @@ def test_each_role_may_open_the_customer_pages(db):
         user = create_staff_user(f"user-{role}", role=role)
         assert user.has_perm("customers.view_customer"), role
         assert user.has_perm("tracking.view_touchpoint"), role
+
+
+def test_campaigns_are_built_by_admin_and_cx_manager_and_read_by_analysts(db):
+    build = {"view_campaign", "add_campaign", "change_campaign"}
+    for role in ["admin", "cx_manager"]:
+        assert build <= _codenames(role), role
+    assert {name for name in _codenames("analyst") if name.endswith("_campaign")} == {
+        "view_campaign"
+    }
+    for role in ["agent", "store_manager"]:
+        assert {name for name in _codenames(role) if name.endswith("_campaign")} == set(), role

@@ -72,7 +72,8 @@ def handle_campaign(command, options) -> None:
             else:
                 command.stdout.write(
                     _(
-                        "%(name)s: %(audience)s members, %(treatment)s treatment, %(control)s control"
+                        "%(name)s: %(audience)s members, %(treatment)s treatment, "
+                        "%(control)s control"
                     )
                     % {
                         "name": result.campaign.name,
