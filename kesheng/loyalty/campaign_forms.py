@@ -36,7 +36,8 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "class": "mono"}),
         help_text=_(
-            'Used instead of the segment, e.g. {"all": [{"field": "loyalty.tier", "op": "in", "value": ["gold", "diamond"]}]}'
+            "Used instead of the segment, e.g. "
+            '{"all": [{"field": "loyalty.tier", "op": "in", "value": ["gold", "diamond"]}]}'
         ),
     )
     starts_on = forms.DateField(

@@ -72,3 +72,10 @@ def place_order(db, django_capture_on_commit_callbacks):
         return result
 
     return place
+
+
+# Campaign fixtures live in their own module (they use programme_document above).
+from tests.loyalty.campaign_fixtures import (  # noqa: E402, F401
+    campaign_audience,
+    campaign_catalogue,
+)

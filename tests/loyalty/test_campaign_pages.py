@@ -1,4 +1,4 @@
-"""The staff pages of campaigns: builder with the audience count, launch, results with the
+"""The staff pages of campaigns: builder with the campaign_audience count, launch, results with the
 uplift chart, and who may do what."""
 
 from datetime import timedelta
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kesheng.customers.actions import create_segment
 from kesheng.loyalty.models import Campaign, CampaignMember
-from tests.loyalty.test_campaigns import audience, catalogue, values  # noqa: F401
+from tests.loyalty.campaign_fixtures import campaign_values as values
 from tests.staff_fixtures import create_staff_user
 
 
@@ -42,9 +42,9 @@ def form_data(source, **overrides) -> dict:
 
 
 def test_builder_counts_the_audience_before_saving_and_saves_a_draft(
-    catalogue, audience, vip_segment, client
+    campaign_catalogue, campaign_audience, vip_segment, client
 ):
-    audience(5)
+    campaign_audience(5)
     client.force_login(create_staff_user("cx.wang", role="cx_manager"))
     page = client.get("/loyalty/campaigns/new/")
     assert page.status_code == 200
@@ -61,7 +61,7 @@ def test_builder_counts_the_audience_before_saving_and_saves_a_draft(
     assert detail.context["audience"] == 5
 
 
-def test_builder_shows_errors_and_saves_nothing(catalogue, vip_segment, client):
+def test_builder_shows_errors_and_saves_nothing(campaign_catalogue, vip_segment, client):
     client.force_login(create_staff_user("cx.wang", role="cx_manager"))
     response = client.post(
         "/loyalty/campaigns/new/",
@@ -89,9 +89,9 @@ def test_builder_shows_errors_and_saves_nothing(catalogue, vip_segment, client):
 
 
 def test_launch_from_the_page_then_results_with_the_chart(
-    catalogue, audience, vip_segment, client, django_capture_on_commit_callbacks
+    campaign_catalogue, campaign_audience, vip_segment, client, django_capture_on_commit_callbacks
 ):
-    audience(8)
+    campaign_audience(8)
     client.force_login(create_staff_user("cx.wang", role="cx_manager"))
     client.post("/loyalty/campaigns/new/", {**form_data(vip_segment), "save": "1"})
     campaign = Campaign.objects.get()
@@ -115,7 +115,7 @@ def test_launch_from_the_page_then_results_with_the_chart(
 
 
 def test_analysts_read_campaigns_agents_do_not_and_only_managers_launch(
-    catalogue, vip_segment, client
+    campaign_catalogue, vip_segment, client
 ):
     from kesheng.loyalty.actions.campaigns import create_campaign
 

@@ -19,7 +19,6 @@ from kesheng.loyalty.actions.campaigns import (
     deliver_campaign_offers,
     launch_campaign,
 )
-from kesheng.loyalty.actions.programme import configure_programme
 from kesheng.loyalty.actions.rewards import burn_coupon
 from kesheng.loyalty.campaign_maths import control_draw, fill_placeholders, is_control
 from kesheng.loyalty.campaign_queries import count_audience, get_campaign_results, verdict
@@ -31,69 +30,8 @@ from kesheng.loyalty.models import (
     PointsTransaction,
     Reward,
 )
-from kesheng.loyalty.programme import check_programme
 from kesheng.messaging.models import Message
-from tests.loyalty.conftest import programme_document
-
-COUPON = {
-    "code": "coupon-20",
-    "name": {"zh-Hans": "满 100 减 20 元券", "en": "20 CNY off 100"},
-    "kind": "coupon_amount",
-    "points": 2000,
-    "amount": 20,
-    "minimum_spend": 100,
-    "valid_days": 30,
-}
-VIP = {"all": [{"field": "tag", "op": "has", "value": "vip"}]}
-
-
-@pytest.fixture
-def catalogue(db):
-    return configure_programme(
-        programme_settings=check_programme(programme_document(rewards=[COUPON]))
-    )
-
-
-@pytest.fixture
-def audience(make_customer):
-    """Members tagged vip, half of them with marketing consent by email, one not tagged."""
-
-    def build(count: int):
-        customers = [
-            make_customer(
-                f"V{index:03d}",
-                name=f"Member {index}",
-                email=f"v{index}@example.com",
-                tags=["vip"],
-                consents={"email:marketing": index % 2 == 0},
-                attributes={"language": "en" if index % 3 == 0 else "zh-Hans"},
-            )
-            for index in range(count)
-        ]
-        make_customer("OTHER", email="other@example.com")
-        return customers
-
-    return build
-
-
-def values(**overrides) -> dict:
-    today = timezone.localdate()
-    document = {
-        "name": "Spring bonus",
-        "rules": VIP,
-        "starts_on": (today - timedelta(days=1)).isoformat(),
-        "ends_on": (today + timedelta(days=30)).isoformat(),
-        "offer_kind": "points",
-        "bonus_points": 200,
-        "channel": "email",
-        "subject_zh": "{name}，送您 {points} 积分",
-        "body_zh": "{name}，您好：{points} 积分已到账，活动截止 {ends_on}。",
-        "subject_en": "{points} points for you, {name}",
-        "body_en": "Hello {name}: {points} points are in your account until {ends_on}.",
-        "control_share": "0.5",
-    }
-    document.update(overrides)
-    return document
+from tests.loyalty.campaign_fixtures import campaign_values as values
 
 
 def launch(campaign, django_capture_on_commit_callbacks):
@@ -119,9 +57,9 @@ def test_placeholders_fill_known_names_only():
 
 
 def test_launch_freezes_the_audience_with_the_reproducible_split(
-    catalogue, audience, django_capture_on_commit_callbacks
+    campaign_catalogue, campaign_audience, django_capture_on_commit_callbacks
 ):
-    audience(40)
+    campaign_audience(40)
     campaign = create_campaign(values=values(control_share="0.25"), created_by="tester")
     assert count_audience(campaign.rules) == 40
     result = launch(campaign, django_capture_on_commit_callbacks)
@@ -139,9 +77,9 @@ def test_launch_freezes_the_audience_with_the_reproducible_split(
 
 
 def test_treatment_gets_the_points_once_and_control_nothing(
-    catalogue, audience, django_capture_on_commit_callbacks
+    campaign_catalogue, campaign_audience, django_capture_on_commit_callbacks
 ):
-    audience(12)
+    campaign_audience(12)
     campaign = create_campaign(values=values(), created_by="tester")
     launch(campaign, django_capture_on_commit_callbacks)
     treatment = set(
@@ -175,9 +113,9 @@ def test_treatment_gets_the_points_once_and_control_nothing(
 
 
 def test_message_respects_consent_and_language_but_every_treatment_member_is_counted(
-    catalogue, audience, django_capture_on_commit_callbacks
+    campaign_catalogue, campaign_audience, django_capture_on_commit_callbacks
 ):
-    customers = audience(12)
+    customers = campaign_audience(12)
     campaign = create_campaign(values=values(), created_by="tester")
     launch(campaign, django_capture_on_commit_callbacks)
     for member in CampaignMember.objects.filter(
@@ -197,9 +135,9 @@ def test_message_respects_consent_and_language_but_every_treatment_member_is_cou
 
 
 def test_coupon_offer_gives_each_treatment_member_a_coupon_without_spending_points(
-    catalogue, audience, django_capture_on_commit_callbacks
+    campaign_catalogue, campaign_audience, django_capture_on_commit_callbacks
 ):
-    audience(10)
+    campaign_audience(10)
     campaign = create_campaign(
         values=values(offer_kind="coupon", reward="coupon-20", bonus_points=None),
         created_by="tester",
@@ -217,9 +155,9 @@ def test_coupon_offer_gives_each_treatment_member_a_coupon_without_spending_poin
 
 
 def test_results_are_exact_on_a_small_built_dataset(
-    catalogue, audience, django_capture_on_commit_callbacks
+    campaign_catalogue, campaign_audience, django_capture_on_commit_callbacks
 ):
-    audience(24)
+    campaign_audience(24)
     campaign = create_campaign(
         values=values(offer_kind="coupon", reward="coupon-20", bonus_points=None),
         created_by="tester",
@@ -320,7 +258,7 @@ def test_verdict_says_the_effect_in_plain_words():
         )
 
 
-def test_bad_campaign_input_names_each_field_and_saves_nothing(catalogue):
+def test_bad_campaign_input_names_each_field_and_saves_nothing(campaign_catalogue):
     with pytest.raises(InvalidInput) as refused:
         create_campaign(
             values=values(
@@ -341,8 +279,8 @@ def test_bad_campaign_input_names_each_field_and_saves_nothing(catalogue):
     assert Campaign.objects.count() == 0
 
 
-def test_a_campaign_whose_window_ended_is_not_launched(catalogue, audience):
-    audience(2)
+def test_a_campaign_whose_window_ended_is_not_launched(campaign_catalogue, campaign_audience):
+    campaign_audience(2)
     today = timezone.localdate()
     campaign = create_campaign(
         values=values(
@@ -357,9 +295,9 @@ def test_a_campaign_whose_window_ended_is_not_launched(catalogue, audience):
 
 
 def test_cli_prints_the_results_as_json_and_refuses_an_unknown_campaign(
-    catalogue, audience, django_capture_on_commit_callbacks
+    campaign_catalogue, campaign_audience, django_capture_on_commit_callbacks
 ):
-    audience(6)
+    campaign_audience(6)
     campaign = create_campaign(values=values())
     launch(campaign, django_capture_on_commit_callbacks)
     out = StringIO()
