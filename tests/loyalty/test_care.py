@@ -139,9 +139,11 @@ def test_birthday_email_reaches_a_real_smtp_server(
 ):
     settings.KESHENG_PUBLIC_URL = "http://testserver"
     customer = silver_member()
-    with running_smtp_server(settings) as server:
-        with django_capture_on_commit_callbacks(execute=True):
-            send_birthday_greetings(now=BIRTHDAY_MORNING)
+    with (
+        running_smtp_server(settings) as server,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        send_birthday_greetings(now=BIRTHDAY_MORNING)
     assert len(server.messages) == 1
     received = server.messages[0]
     assert received["To"] == "b001@example.com"
