@@ -317,3 +317,16 @@ def test_cli_prints_the_results_as_json_and_refuses_an_unknown_campaign(
     with pytest.raises(CommandError) as refused:
         call_command("loyalty", "campaign", "results", "999999", stderr=StringIO())
     assert refused.value.returncode == 2
+
+
+def test_merging_two_members_of_a_campaign_keeps_the_survivors_draw(
+    campaign_catalogue, campaign_audience, django_capture_on_commit_callbacks
+):
+    from kesheng.customers.actions import merge_customers
+
+    first, second = campaign_audience(2)
+    campaign = create_campaign(values=values())
+    launch(campaign, django_capture_on_commit_callbacks)
+    kept = CampaignMember.objects.get(campaign=campaign, customer=first)
+    merge_customers(surviving=first, merged=second, reason="same person")
+    assert list(CampaignMember.objects.filter(campaign=campaign)) == [kept]
