@@ -330,3 +330,44 @@ def test_merging_two_members_of_a_campaign_keeps_the_survivors_draw(
     kept = CampaignMember.objects.get(campaign=campaign, customer=first)
     merge_customers(surviving=first, merged=second, reason="same person")
     assert list(CampaignMember.objects.filter(campaign=campaign)) == [kept]
+
+
+def test_campaign_api_lists_launches_and_answers_results_with_scopes(
+    campaign_catalogue, campaign_audience, api_client, django_capture_on_commit_callbacks
+):
+    campaign_audience(4)
+    campaign = create_campaign(values=values())
+    reader, writer = api_client("loyalty:read"), api_client("loyalty:write")
+    listed = reader.get("/api/v1/loyalty/campaigns")
+    assert listed.status_code == 200
+    assert [(row["id"], row["state"]) for row in listed.json()] == [(campaign.pk, "draft")]
+    assert reader.post(f"/api/v1/loyalty/campaigns/{campaign.pk}/launch").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        launched = writer.post(f"/api/v1/loyalty/campaigns/{campaign.pk}/launch")
+    assert launched.status_code == 200
+    assert launched.json()["launched"] is True and launched.json()["audience"] == 4
+    again = writer.post(f"/api/v1/loyalty/campaigns/{campaign.pk}/launch")
+    assert again.json()["launched"] is False
+    answer = reader.get(f"/api/v1/loyalty/campaigns/{campaign.pk}/results")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["treatment"]["n"] + body["control"]["n"] == 4
+    assert [metric["key"] for metric in body["metrics"]][-1] == "revenue_per_member"
+    assert reader.get("/api/v1/loyalty/campaigns/999999/results").status_code == 404
+    assert writer.get(f"/api/v1/loyalty/campaigns/{campaign.pk}/results").status_code == 403
+
+
+def test_launching_an_ended_campaign_through_the_api_is_a_422(
+    campaign_catalogue, campaign_audience, api_client
+):
+    today = timezone.localdate()
+    campaign = create_campaign(
+        values=values(
+            starts_on=(today - timedelta(days=9)).isoformat(),
+            ends_on=(today - timedelta(days=2)).isoformat(),
+        )
+    )
+    answer = api_client("loyalty:write").post(f"/api/v1/loyalty/campaigns/{campaign.pk}/launch")
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "ends_on"
+    assert Campaign.objects.get().state == "draft"
