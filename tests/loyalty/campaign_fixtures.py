@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from kesheng.loyalty.actions.programme import configure_programme
 from kesheng.loyalty.programme import check_programme
-from tests.loyalty.conftest import programme_document
 
 COUPON = {
     "code": "coupon-20",
@@ -25,6 +24,8 @@ VIP = {"all": [{"field": "tag", "op": "has", "value": "vip"}]}
 
 @pytest.fixture
 def campaign_catalogue(db):
+    from tests.loyalty.conftest import programme_document
+
     return configure_programme(
         programme_settings=check_programme(programme_document(rewards=[COUPON]))
     )
