@@ -93,6 +93,7 @@ class ResultsOut(Schema):
     window: WindowOut
     as_of: datetime
     currency: str
+    small_sample: bool
     treatment: GroupOut
     control: GroupOut
     metrics: list[MetricOut]

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from kesheng.commerce.queries import kept_order_subqueries
 from kesheng.core.errors import NotFound
 from kesheng.core.statistics import (
+    SMALL_SAMPLE,
     Difference,
     Score,
     difference_of_means,
@@ -185,6 +186,11 @@ class CampaignResults:
     control: GroupFigures
     metrics: list[Metric]
 
+    @property
+    def is_small_sample(self) -> bool:
+        """Either group under ``SMALL_SAMPLE`` (30) members: intervals are wide."""
+        return min(self.treatment.n, self.control.n) < SMALL_SAMPLE
+
     def as_dict(self) -> dict:
         def figures(group: GroupFigures) -> dict:
             return {
@@ -206,6 +212,7 @@ class CampaignResults:
             "currency": settings.KESHENG_DEFAULT_CURRENCY,
             "treatment": figures(self.treatment),
             "control": figures(self.control),
+            "small_sample": self.is_small_sample,
             "metrics": [metric.as_dict() for metric in self.metrics],
         }
 

@@ -305,6 +305,7 @@ def test_cli_prints_the_results_as_json_and_refuses_an_unknown_campaign(
     data = json.loads(out.getvalue())
     assert data["campaign_id"] == campaign.pk
     assert data["treatment"]["n"] + data["control"]["n"] == 6
+    assert data["small_sample"] is True
     assert [metric["key"] for metric in data["metrics"]] == [
         "redemption_rate",
         "ordered_share",
