@@ -372,3 +372,18 @@ def test_launching_an_ended_campaign_through_the_api_is_a_422(
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == "ends_on"
     assert Campaign.objects.get().state == "draft"
+
+
+def test_a_draft_can_be_changed_and_a_launched_campaign_cannot(
+    campaign_catalogue, campaign_audience, django_capture_on_commit_callbacks
+):
+    from kesheng.loyalty.actions.campaigns import update_campaign
+
+    campaign_audience(2)
+    campaign = create_campaign(values=values())
+    update_campaign(campaign=campaign, values=values(name="Summer bonus", bonus_points=500))
+    assert Campaign.objects.values_list("name", "bonus_points").get() == ("Summer bonus", 500)
+    launch(campaign, django_capture_on_commit_callbacks)
+    with pytest.raises(CampaignRefused):
+        update_campaign(campaign=campaign, values=values(bonus_points=900))
+    assert Campaign.objects.get().bonus_points == 500

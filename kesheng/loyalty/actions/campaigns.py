@@ -169,18 +169,20 @@ def create_campaign(*, values: dict, segment=None, created_by: str = "") -> Camp
 def update_campaign(*, campaign: Campaign, values: dict, segment=None) -> Campaign:
     """Change a draft campaign (checked as ``create_campaign``); a launched campaign is
     refused (CampaignRefused): its audience and offer are frozen."""
-    if campaign.state != CampaignState.DRAFT:
-        raise CampaignRefused(_("a launched campaign cannot be changed"), field="state")
     values = dict(values)
     if not values.get("rules") and segment is not None:
         values["rules"] = segment.rules
     checked = _check_fields(values)
     with transaction.atomic():
+        # The row as it is now, locked: a launch in between must not be overwritten.
+        current = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if current.state != CampaignState.DRAFT:
+            raise CampaignRefused(_("a launched campaign cannot be changed"), field="state")
         for name, value in checked.items():
-            setattr(campaign, name, value)
-        campaign.segment = segment
-        campaign.save()
-    return campaign
+            setattr(current, name, value)
+        current.segment = segment
+        current.save()
+    return current
 
 
 @dataclass(frozen=True)
