@@ -6,6 +6,7 @@ from datetime import datetime
 
 from kesheng.customers.models import Customer
 from kesheng.messaging.actions import queue_message
+from kesheng.messaging.consent import allowed_customers
 from kesheng.messaging.models import Message, MessageChannel
 from kesheng.messaging.queries import contact_addresses
 
@@ -19,17 +20,29 @@ def member_language(customer: Customer) -> str:
     return "en" if language.startswith("en") else "zh-hans"
 
 
-def reachable_channels(customer_pks: list[int], channels: list[str]) -> dict[int, str]:
-    """Each customer's first channel of ``channels`` on which they have an address (one query
-    per channel); customers with none get the first channel (the message is then recorded as
-    failed, without an address, so the attempt is visible)."""
+def consenting_channels(
+    customer_pks: list[int], channels: list[str], purpose: str
+) -> dict[int, str]:
+    """Each customer's first channel of ``channels`` on which they have an address and their
+    consent allows ``purpose`` (a few queries per channel); customers with none are absent."""
     chosen: dict[int, str] = {}
     for channel in channels:
         waiting = [pk for pk in customer_pks if pk not in chosen]
         if not waiting:
             break
-        for pk in contact_addresses(waiting, channel=channel):
+        with_address = list(contact_addresses(waiting, channel=channel))
+        for pk in allowed_customers(with_address, channel=channel, purpose=purpose):
             chosen[pk] = channel
+    return chosen
+
+
+def reachable_channels(
+    customer_pks: list[int], channels: list[str], purpose: str
+) -> dict[int, str]:
+    """Like ``consenting_channels``, but every customer gets a channel: those who cannot be
+    reached get the first one, so their message is recorded (suppressed without consent,
+    failed without an address) and the attempt is visible."""
+    chosen = consenting_channels(customer_pks, channels, purpose)
     for pk in customer_pks:
         chosen.setdefault(pk, channels[0])
     return chosen

@@ -216,3 +216,14 @@ def test_the_hourly_run_finishes_campaign_deliveries_a_lost_task_left(
     assert run_care_messages().campaign_offers == 4
     assert CampaignMember.objects.filter(offered_at__isnull=True).count() == 0
     assert run_care_messages().campaign_offers == 0
+
+
+def test_birthday_goes_by_sms_when_only_sms_marketing_is_allowed(silver_member):
+    customer = silver_member(
+        "S001", phone="13912345678", consents={"email:marketing": False, "sms:marketing": True}
+    )
+    assert send_birthday_greetings(now=BIRTHDAY_MORNING) == (1, 1)
+    message = care_messages("birthday").get()
+    assert (message.customer, message.channel) == (customer, "sms")
+    assert message.recipient.endswith("13912345678")
+    assert "\n" not in message.body_text  # an SMS is one line

@@ -298,7 +298,9 @@ def deliver_campaign_offers(*, campaign_id: int, now: datetime | None = None) ->
     channels = [campaign.channel] + [c for c in MessageChannel.values if c != campaign.channel]
     for chunk in chunked(pending, DELIVERY_CHUNK):
         members = list(CampaignMember.objects.select_related("customer").filter(pk__in=chunk))
-        reachable = reachable_channels([member.customer_id for member in members], channels)
+        reachable = reachable_channels(
+            [member.customer_id for member in members], channels, MessagePurpose.MARKETING
+        )
         for member in members:
             _deliver_one(campaign, member, reachable[member.customer_id], now, run)
     return run

@@ -27,9 +27,12 @@ from kesheng.core.ingest import chunked
 from kesheng.customers.models import Customer
 from kesheng.loyalty.actions.grants import gift_points, gift_reward_coupon
 from kesheng.loyalty.campaign_maths import birthday_days, holidays_to_greet
-from kesheng.loyalty.member_messages import member_language, reachable_channels, send_member_message
+from kesheng.loyalty.member_messages import (
+    consenting_channels,
+    member_language,
+    send_member_message,
+)
 from kesheng.loyalty.models import Membership, PointsLot, Programme, Tier
-from kesheng.messaging.consent import allowed_customers
 from kesheng.messaging.models import Message, MessagePurpose
 
 logger = logging.getLogger(__name__)
@@ -91,15 +94,6 @@ def _new_keys(keys_by_pk: dict[int, str]) -> dict[int, str]:
     return {pk: key for pk, key in keys_by_pk.items() if key not in written}
 
 
-def _allowed(customer_pks: list[int], channels: dict[int, str], purpose: str) -> set[int]:
-    allowed: set[int] = set()
-    for channel in set(channels.values()):
-        allowed |= allowed_customers(
-            [pk for pk in customer_pks if channels[pk] == channel], channel=channel, purpose=purpose
-        )
-    return allowed
-
-
 def _send(
     customer: Customer, *, kind: str, key: str, channel: str, purpose: str, context: dict, now
 ) -> None:
@@ -145,10 +139,9 @@ def send_birthday_greetings(*, now: datetime | None = None) -> tuple[int, int]:
         keys = _new_keys({pk: f"loyalty.care.birthday:{today.year}:{pk}" for pk in chunk})
         if not keys:
             continue
-        channels = reachable_channels(list(keys), care["channels"])
-        allowed = _allowed(list(keys), channels, MessagePurpose.MARKETING)
+        channels = consenting_channels(list(keys), care["channels"], MessagePurpose.MARKETING)
         memberships = Membership.objects.select_related("customer", "tier").filter(
-            customer_id__in=[pk for pk in keys if pk in allowed]
+            customer_id__in=list(channels)
         )
         for membership in memberships:
             customer = membership.customer
@@ -225,9 +218,8 @@ def send_holiday_greetings(*, now: datetime | None = None) -> int:
             )
             if not keys:
                 continue
-            channels = reachable_channels(list(keys), care["channels"])
-            allowed = _allowed(list(keys), channels, MessagePurpose.MARKETING)
-            for customer in Customer.objects.filter(pk__in=[pk for pk in keys if pk in allowed]):
+            channels = consenting_channels(list(keys), care["channels"], MessagePurpose.MARKETING)
+            for customer in Customer.objects.filter(pk__in=list(channels)):
                 _send(
                     customer,
                     kind="holiday",
@@ -273,9 +265,8 @@ def send_expiry_reminders(*, now: datetime | None = None) -> int:
         )
         if not keys:
             continue
-        channels = reachable_channels(list(keys), care["channels"])
-        allowed = _allowed(list(keys), channels, MessagePurpose.SERVICE)
-        for customer in Customer.objects.filter(pk__in=[pk for pk in keys if pk in allowed]):
+        channels = consenting_channels(list(keys), care["channels"], MessagePurpose.SERVICE)
+        for customer in Customer.objects.filter(pk__in=list(channels)):
             points, first = expiring[customer.pk]
             _send(
                 customer,
@@ -309,7 +300,11 @@ def tell_tier_change(payload: dict) -> None:
     if customer is None or tier is None:
         return
     key = f"loyalty.care.tier:{customer.pk}:{tier.code}:{payload.get('changed_at')}"[:200]
-    channel = reachable_channels([customer.pk], care["channels"])[customer.pk]
+    channel = consenting_channels([customer.pk], care["channels"], MessagePurpose.SERVICE).get(
+        customer.pk
+    )
+    if channel is None:  # no address or no consent on any channel: nothing to send
+        return
     previous = Tier.objects.filter(code=payload.get("from_tier")).first()
     _send(
         customer,
