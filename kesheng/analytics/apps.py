@@ -31,3 +31,7 @@ class AnalyticsConfig(AppConfig):
                 order=30,
             ),
         )
+
+        from kesheng.analytics.segment_fields import register_score_fields
+
+        register_score_fields()
