@@ -372,6 +372,12 @@ CELERY_BEAT_SCHEDULE["loyalty-expire-points"] = {
     "task": "kesheng.loyalty.expire_points",
     "schedule": 3600.0,
 }
+# Care messages (birthday, holidays, expiring points) and campaign offers left to deliver;
+# each message once per occasion, greetings from the programme's care.send_hour.
+CELERY_BEAT_SCHEDULE["loyalty-care-messages"] = {
+    "task": "kesheng.loyalty.send_care_messages",
+    "schedule": 3600.0,
+}
 # Case deadlines (docs/cases.md): breaches are marked, and case.breached emitted, within minutes.
 CELERY_BEAT_SCHEDULE["cases-check-sla"] = {
     "task": "kesheng.cases.check_sla",

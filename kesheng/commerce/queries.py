@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -171,6 +171,29 @@ def sum_kept_orders_by_customer(
         (pk, Decimal(spend or 0).quantize(CENT), count)
         for pk, spend, count in rows.iterator(chunk_size=10_000)
     ]
+
+
+def kept_order_subqueries(
+    customer_pk_ref, *, start: datetime, end: datetime, currency: str
+) -> tuple[Subquery, Subquery]:
+    """Two correlated subqueries over a customer's kept orders ordered in [``start``,
+    ``end``) in ``currency``: their count and their amount (None when there is none), for
+    another app's per-customer aggregates (``customer_pk_ref`` is an ``OuterRef`` to the
+    customer's primary key), so the sums stay in the database."""
+    orders = (
+        Order.objects.filter(
+            customer_id=customer_pk_ref,
+            status__in=KEPT_STATUSES,
+            ordered_at__gte=start,
+            ordered_at__lt=end,
+            currency=currency,
+        )
+        .order_by()
+        .values("customer_id")
+    )
+    count = Subquery(orders.annotate(count=Count("pk")).values("count")[:1])
+    amount = Subquery(orders.annotate(amount=Sum("amount")).values("amount")[:1])
+    return count, amount
 
 
 @dataclass(frozen=True)

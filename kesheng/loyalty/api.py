@@ -363,3 +363,9 @@ def burn(request: HttpRequest, code: str, payload: BurnIn):
         created_by=_by(request),
     )
     return Status(200, result.as_dict())
+
+
+# Campaigns (kesheng/loyalty/campaign_api.py): the list, results and launch.
+from kesheng.loyalty.campaign_api import router as campaign_router  # noqa: E402
+
+router.add_router("", campaign_router)

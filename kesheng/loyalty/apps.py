@@ -83,3 +83,10 @@ class LoyaltyConfig(AppConfig):
         from kesheng.loyalty.segment_fields import register_loyalty_fields
 
         register_loyalty_fields()
+
+        # Campaigns and care messages (docs/loyalty.md, "Campaigns", "Care messages").
+        from kesheng.loyalty.actions.campaigns import merge_campaign_members
+        from kesheng.loyalty.actions.care import tell_tier_change
+
+        register_merge_handler("loyalty.CampaignMember", merge_campaign_members)
+        subscribe("loyalty.tier_changed", tell_tier_change)

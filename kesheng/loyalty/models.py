@@ -430,6 +430,135 @@ class Coupon(models.Model):
         return CouponState(self.state_at(timezone.now())).label
 
 
+# --- campaigns with a control group (docs/loyalty.md, "Campaigns") -----------------------------
+
+
+class CampaignState(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    LAUNCHED = "launched", _("launched")
+
+
+class OfferKind(models.TextChoices):
+    POINTS = "points", _("bonus points")
+    COUPON = "coupon", _("a coupon")
+
+
+class CampaignGroup(models.TextChoices):
+    TREATMENT = "treatment", _("treatment")
+    CONTROL = "control", _("control")
+
+
+class Campaign(TimestampedModel):
+    """An offer and a message to a segment, with a held-out control group to measure the
+    effect. ``rules`` are the segment rules (customers' segment machinery) evaluated once, at
+    launch, which freezes the audience into ``CampaignMember`` rows. The window is local days
+    ``starts_on`` to ``ends_on`` inclusive; results count orders and redemptions inside it."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    segment = models.ForeignKey(
+        "customers.Segment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("segment the rules came from"),
+    )
+    rules = models.JSONField(_("rules"), default=dict)
+    starts_on = models.DateField(_("window starts"))
+    ends_on = models.DateField(_("window ends"))
+    offer_kind = models.CharField(_("offer"), max_length=10, choices=OfferKind.choices)
+    bonus_points = models.PositiveIntegerField(_("bonus points"), null=True, blank=True)
+    reward = models.ForeignKey(
+        Reward,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("coupon reward"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, default="email")
+    subject_zh = models.CharField(_("subject (Chinese)"), max_length=200, blank=True)
+    body_zh = models.TextField(_("message (Chinese)"))
+    subject_en = models.CharField(_("subject (English)"), max_length=200, blank=True)
+    body_en = models.TextField(_("message (English)"))
+    control_share = models.DecimalField(
+        _("control share"), max_digits=4, decimal_places=3, default=Decimal("0.100")
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=CampaignState.choices, default=CampaignState.DRAFT
+    )
+    launched_at = models.DateTimeField(_("launched at"), null=True, blank=True)
+    launched_by = models.CharField(_("launched by"), max_length=150, blank=True)
+    audience_size = models.PositiveIntegerField(_("audience"), null=True, blank=True)
+    treatment_size = models.PositiveIntegerField(_("treatment"), null=True, blank=True)
+    control_size = models.PositiveIntegerField(_("control"), null=True, blank=True)
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(control_share__gte=Decimal("0"))
+                & models.Q(control_share__lte=Decimal("0.9")),
+                name="loyalty_campaign_control_share_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="loyalty_campaign_window_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignMember(models.Model):
+    """One customer of a launched campaign's frozen audience and the group they were drawn
+    into (``draw`` < the control share: control). Treatment members record what they were
+    given (the ledger transaction or the coupon) and their message; control members get
+    nothing. ``offered_at`` is set once the offer and message were handled."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="campaign_memberships"
+    )
+    group = models.CharField(_("group"), max_length=10, choices=CampaignGroup.choices)
+    draw = models.FloatField(_("draw"))
+    offered_at = models.DateTimeField(_("offer given at"), null=True, blank=True)
+    points_transaction = models.ForeignKey(
+        PointsTransaction, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    coupon = models.ForeignKey(
+        Coupon, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("campaign member")
+        verbose_name_plural = _("campaign members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "customer"], name="loyalty_campaign_member_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "group"], name="loyalty_campaign_group_idx"),
+            models.Index(
+                fields=["campaign"],
+                condition=models.Q(offered_at__isnull=True, group="treatment"),
+                name="loyalty_campaign_unoffered_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.customer_id} ({self.group})"
+
+
 # The member pages and referrals live in their own module; imported here so Django finds them.
 from kesheng.loyalty.member_models import (  # noqa: E402, F401
     MemberSignIn,

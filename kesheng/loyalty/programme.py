@@ -28,6 +28,7 @@ TOP_LEVEL_KEYS = (
     "value_per_point",
     "bonus_rules",
     "referrals",
+    "care",
 )
 QUALIFICATIONS = ("spend", "orders", "tier_points")
 PRIVILEGE_KEYS = ("points_multiplier", "birthday_gift", "free_shipping", "priority_service")
@@ -505,6 +506,18 @@ def _check_later_keys(check: _Checker, document: dict) -> dict:
         )
         if value is not None:
             stored["value_per_point"] = str(value)
+    if "care" in document:
+        from kesheng.loyalty.care_settings import check_care
+
+        tiers = document.get("tiers") if isinstance(document.get("tiers"), list) else []
+        care = check_care(
+            check,
+            document["care"],
+            reward_codes=[reward.get("code") for reward in stored.get("rewards") or []],
+            tier_codes=[tier.get("code") for tier in tiers if isinstance(tier, dict)],
+        )
+        if care is not None:
+            stored["care"] = care
     return stored
 
 

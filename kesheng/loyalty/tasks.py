@@ -24,3 +24,20 @@ def expire_points_task() -> dict:
     """Hourly: points whose expiry passed expire (a yearly clearing is one big run), and
     so do coupons past their validity."""
     return {**expire_points().as_dict(), "coupons": expire_coupons()}
+
+
+@shared_task(name="kesheng.loyalty.deliver_campaign", time_limit=3600, soft_time_limit=3540)
+def deliver_campaign_task(campaign_id: int) -> dict:
+    """After a launch: the treatment group's offers and messages (idempotent)."""
+    from kesheng.loyalty.actions.campaigns import deliver_campaign_offers
+
+    return deliver_campaign_offers(campaign_id=campaign_id).as_dict()
+
+
+@shared_task(name="kesheng.loyalty.send_care_messages", time_limit=3600, soft_time_limit=3540)
+def send_care_messages_task() -> dict:
+    """Hourly: birthday and holiday greetings of the day, expiring-points reminders, and
+    campaign offers left to deliver. Each message once per occasion."""
+    from kesheng.loyalty.actions.care import run_care_messages
+
+    return run_care_messages().as_dict()

@@ -100,3 +100,14 @@ def test_every_role_sees_customer_analytics_and_segment_builders_make_win_back_l
         "view_winbacklist"
     }
     assert {name for name in _codenames("agent") if name.endswith("winbacklist")} == set()
+
+
+def test_campaigns_are_built_by_admin_and_cx_manager_and_read_by_analysts(db):
+    build = {"view_campaign", "add_campaign", "change_campaign"}
+    for role in ["admin", "cx_manager"]:
+        assert build <= _codenames(role), role
+    assert {name for name in _codenames("analyst") if name.endswith("_campaign")} == {
+        "view_campaign"
+    }
+    for role in ["agent", "store_manager"]:
+        assert {name for name in _codenames(role) if name.endswith("_campaign")} == set(), role

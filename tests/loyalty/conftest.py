@@ -86,3 +86,10 @@ def sms(settings):
     cache.clear()
     yield RecordingSmsBackend.sent
     cache.clear()
+
+
+# Campaign fixtures live in their own module (they use programme_document above).
+from tests.loyalty.campaign_fixtures import (  # noqa: E402, F401
+    campaign_audience,
+    campaign_catalogue,
+)

@@ -132,7 +132,8 @@ def test_a_bad_threshold_exits_2_naming_its_path_and_changes_nothing(db, capsys,
         (
             {"colour": "red"},
             "colour: unknown key (expected: qualification, review, tiers, expiry, "
-            "return_window_days, earn_rules, rewards, value_per_point, bonus_rules, referrals)",
+            "return_window_days, earn_rules, rewards, value_per_point, bonus_rules, referrals, "
+            "care)",
         ),
         ({"tiers": []}, "tiers: must be a non-empty list"),
         ({"return_window_days": 7.5}, "return_window_days: must be a whole number"),

@@ -15,6 +15,11 @@ from django.utils.translation import gettext as _
 from kesheng.loyalty.actions.ledger_runs import expire_points
 from kesheng.loyalty.actions.programme import configure_programme
 from kesheng.loyalty.actions.tiers import review_tiers
+from kesheng.loyalty.management.campaign_cli import (
+    add_campaign_parsers,
+    handle_campaign,
+    handle_care,
+)
 from kesheng.loyalty.programme import ProgrammeFileError, check_programme, read_programme_file
 from kesheng.loyalty.queries import (
     get_points_liability,
@@ -73,10 +78,17 @@ class Command(BaseCommand):
         )
         liability.add_argument("--json", action="store_true", help=_("print JSON"))
         add_referral_commands(commands)
+        add_campaign_parsers(commands)
 
     def handle(self, *args, **options):
         handler = getattr(self, "handle_" + options["subcommand"].replace("-", "_"))
         handler(options)
+
+    def handle_campaign(self, options):
+        handle_campaign(self, options)
+
+    def handle_care(self, options):
+        handle_care(self, options)
 
     def handle_configure(self, options):
         path = options["file"]
