@@ -22,7 +22,7 @@ from kesheng.feedback.text.categories import Taxonomy, active_taxonomy
 from kesheng.feedback.text.sentiment import label_of_score, score_text
 
 _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；:：~～、…\n\r]+")
-_CONTRAST_ZH = ("但是", "不过", "可是", "然而", "可惜", "但", "却")
+_CONTRAST_ZH = ("但是", "不过(?!分)", "可是", "然而", "可惜", "但", "却")  # 不过分: not too much
 _CONTRAST_EN = ("but", "however", "though")
 _CONTRAST = re.compile(
     "(?:"

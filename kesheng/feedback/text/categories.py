@@ -234,7 +234,7 @@ RULE_OFFSET = 2.0  # the rules' prior in logits: P = 0.88 when a keyword matches
 MIN_EXAMPLES = 5  # corrected examples needed on each side (in and not in the category)
 NGRAM_LOW, NGRAM_HIGH = 1, 3
 MAX_TERMS = 20_000
-REGULARISATION = 1.0  # L2 penalty on the n-gram weights (the intercept is not penalised)
+REGULARISATION = 0.3  # L2 penalty on the n-gram weights (the intercept is not penalised)
 
 
 @dataclass(frozen=True)
