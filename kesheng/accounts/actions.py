@@ -150,7 +150,9 @@ def mark_api_key_used(*, api_key: ApiKey, now: datetime | None = None) -> bool:
     return bool(written)
 
 
-def record_audit_entry(*, actor, action: str, target: str, details: dict | None = None) -> AuditEntry:
+def record_audit_entry(
+    *, actor, action: str, target: str, details: dict | None = None
+) -> AuditEntry:
     """Write one entry of the audit log (who did what to which record) for another app's
     action, inside that action's transaction. Changes nothing else and emits nothing."""
     return AuditEntry.objects.create(

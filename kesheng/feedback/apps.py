@@ -11,10 +11,10 @@ class FeedbackConfig(AppConfig):
         from django.conf import settings
 
         from kesheng.core.events import subscribe
-        from kesheng.feedback.text.categories import configure_taxonomy
         from kesheng.core.importing import register_importer
         from kesheng.feedback import actions
         from kesheng.feedback.importing import FeedbackImporter
+        from kesheng.feedback.text.categories import configure_taxonomy
 
         subscribe("response.completed", actions.collect_survey_comments)
         subscribe("responses.imported", actions.collect_imported_survey_comments)

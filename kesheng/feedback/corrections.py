@@ -70,9 +70,7 @@ def correct_feedback(
     if categories is None and not sentiment:
         raise InvalidInput([FieldError("categories", _("give categories or a sentiment"))])
     if sentiment and sentiment not in SentimentLabel.values:
-        raise InvalidInput(
-            [FieldError("sentiment", _("must be positive, neutral or negative"))]
-        )
+        raise InvalidInput([FieldError("sentiment", _("must be positive, neutral or negative"))])
     new_categories = _checked_categories(categories)
     with transaction.atomic():
         item = FeedbackItem.objects.select_for_update().get(pk=item.pk)

@@ -108,7 +108,9 @@ class CorrectionForm(forms.Form):
         data = self.cleaned_data
         categories = active_taxonomy().order(data["categories"])
         changed_categories = (
-            categories if categories != active_taxonomy().order(self.item.categories or []) else None
+            categories
+            if categories != active_taxonomy().order(self.item.categories or [])
+            else None
         )
         changed_sentiment = data["sentiment"] if data["sentiment"] != self.item.sentiment else None
         return changed_categories, changed_sentiment

@@ -42,8 +42,7 @@ def category_store_heatmap(
             negative = cell.negative if cell else 0
             row_counts.append(count)
             row_hover.append(
-                _("%(count)d items, %(negative)d negative")
-                % {"count": count, "negative": negative}
+                _("%(count)d items, %(negative)d negative") % {"count": count, "negative": negative}
             )
         counts.append(row_counts)
         hover.append(row_hover)

@@ -6,62 +6,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0003_complaint_details'),
+        ("feedback", "0003_complaint_details"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CategoryModel',
+            name="CategoryModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=40, verbose_name='version')),
-                ('trained_at', models.DateTimeField(auto_now_add=True, verbose_name='trained at')),
-                ('examples', models.PositiveIntegerField(verbose_name='corrected examples')),
-                ('categories', models.JSONField(default=list, verbose_name='learned categories')),
-                ('arrays', models.BinaryField(verbose_name='model arrays')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=40, verbose_name="version")),
+                ("trained_at", models.DateTimeField(auto_now_add=True, verbose_name="trained at")),
+                ("examples", models.PositiveIntegerField(verbose_name="corrected examples")),
+                ("categories", models.JSONField(default=list, verbose_name="learned categories")),
+                ("arrays", models.BinaryField(verbose_name="model arrays")),
             ],
             options={
-                'verbose_name': 'category model',
-                'verbose_name_plural': 'category models',
-                'ordering': ['-trained_at', '-id'],
+                "verbose_name": "category model",
+                "verbose_name_plural": "category models",
+                "ordering": ["-trained_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='feedbackitem',
-            name='aspects',
-            field=models.JSONField(blank=True, default=list, verbose_name='aspects'),
+            model_name="feedbackitem",
+            name="aspects",
+            field=models.JSONField(blank=True, default=list, verbose_name="aspects"),
         ),
         migrations.AddField(
-            model_name='feedbackitem',
-            name='categories_corrected',
-            field=models.BooleanField(default=False, verbose_name='categories corrected by staff'),
+            model_name="feedbackitem",
+            name="categories_corrected",
+            field=models.BooleanField(default=False, verbose_name="categories corrected by staff"),
         ),
         migrations.AddField(
-            model_name='feedbackitem',
-            name='sentiment_corrected',
-            field=models.BooleanField(default=False, verbose_name='sentiment corrected by staff'),
+            model_name="feedbackitem",
+            name="sentiment_corrected",
+            field=models.BooleanField(default=False, verbose_name="sentiment corrected by staff"),
         ),
         migrations.CreateModel(
-            name='FeedbackCorrection',
+            name="FeedbackCorrection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('corrected_at', models.DateTimeField(auto_now_add=True, verbose_name='corrected at')),
-                ('text', models.TextField(verbose_name='text')),
-                ('previous_categories', models.JSONField(blank=True, default=list, verbose_name='categories before')),
-                ('categories', models.JSONField(blank=True, null=True, verbose_name='corrected categories')),
-                ('previous_sentiment', models.CharField(blank=True, choices=[('positive', 'positive'), ('neutral', 'neutral'), ('negative', 'negative')], max_length=10, verbose_name='sentiment before')),
-                ('sentiment', models.CharField(blank=True, choices=[('positive', 'positive'), ('neutral', 'neutral'), ('negative', 'negative')], max_length=10, verbose_name='corrected sentiment')),
-                ('corrected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='corrected by')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='corrections', to='feedback.feedbackitem', verbose_name='feedback item')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "corrected_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="corrected at"),
+                ),
+                ("text", models.TextField(verbose_name="text")),
+                (
+                    "previous_categories",
+                    models.JSONField(blank=True, default=list, verbose_name="categories before"),
+                ),
+                (
+                    "categories",
+                    models.JSONField(blank=True, null=True, verbose_name="corrected categories"),
+                ),
+                (
+                    "previous_sentiment",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("positive", "positive"),
+                            ("neutral", "neutral"),
+                            ("negative", "negative"),
+                        ],
+                        max_length=10,
+                        verbose_name="sentiment before",
+                    ),
+                ),
+                (
+                    "sentiment",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("positive", "positive"),
+                            ("neutral", "neutral"),
+                            ("negative", "negative"),
+                        ],
+                        max_length=10,
+                        verbose_name="corrected sentiment",
+                    ),
+                ),
+                (
+                    "corrected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="corrected by",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="corrections",
+                        to="feedback.feedbackitem",
+                        verbose_name="feedback item",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feedback correction',
-                'verbose_name_plural': 'feedback corrections',
-                'ordering': ['-corrected_at', '-id'],
-                'indexes': [models.Index(fields=['corrected_at'], name='feedback_correction_at_idx')],
+                "verbose_name": "feedback correction",
+                "verbose_name_plural": "feedback corrections",
+                "ordering": ["-corrected_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["corrected_at"], name="feedback_correction_at_idx")
+                ],
             },
         ),
     ]

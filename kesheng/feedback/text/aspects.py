@@ -14,6 +14,7 @@ whole text; categories it removes have no aspect, so aspects always match the ca
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,11 +26,7 @@ _CLAUSE_BREAK = re.compile(r"[，,。.!！?？;；:：~～、…\n\r]+")
 _CONTRAST_ZH = ("但是", "不过(?!分)", "可是", "然而", "可惜", "但", "却")  # 不过分: not too much
 _CONTRAST_EN = ("but", "however", "though")
 _CONTRAST = re.compile(
-    "(?:"
-    + "|".join(_CONTRAST_ZH)
-    + r")|(?<![a-z])(?:"
-    + "|".join(_CONTRAST_EN)
-    + r")(?![a-z])",
+    "(?:" + "|".join(_CONTRAST_ZH) + r")|(?<![a-z])(?:" + "|".join(_CONTRAST_EN) + r")(?![a-z])",
     re.IGNORECASE,
 )
 # 不但 / 不过分 / 一点也不过: a contrast word right after 不 is no contrast.
@@ -62,7 +59,7 @@ def split_clauses(text: str) -> list[str]:
             if found.start() > 0 and chunk[found.start() - 1] != _NOT_CONTRAST_BEFORE
         ]
         bounds = [0, *starts, len(chunk)]
-        for start, end in zip(bounds, bounds[1:], strict=False):
+        for start, end in itertools.pairwise(bounds):
             piece = chunk[start:end].strip()
             if piece:
                 clauses.append(piece)

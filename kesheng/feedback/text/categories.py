@@ -328,7 +328,9 @@ def _tfidf(texts: Sequence[str]):
     document frequency (ties by term, so training is deterministic)."""
     from scipy import sparse
 
-    documents = [Counter(char_ngrams(normalize_text(text), NGRAM_LOW, NGRAM_HIGH)) for text in texts]
+    documents = [
+        Counter(char_ngrams(normalize_text(text), NGRAM_LOW, NGRAM_HIGH)) for text in texts
+    ]
     frequency: Counter[str] = Counter()
     for counts in documents:
         frequency.update(counts.keys())

@@ -126,8 +126,17 @@ def emerging_topics(
         baseline_count = baseline_counts.get(term, 0)
         share, baseline_share = count / total, baseline_count / baseline_total
         g2 = log_likelihood_g2(count, total, baseline_count, baseline_total)
-        tested.append((term, count, share, baseline_count, baseline_share, g2,
-                       one_sided_p(g2, share > baseline_share)))
+        tested.append(
+            (
+                term,
+                count,
+                share,
+                baseline_count,
+                baseline_share,
+                g2,
+                one_sided_p(g2, share > baseline_share),
+            )
+        )
     q_values = benjamini_hochberg([row[6] for row in tested])
     topics = [
         EmergingTopic(term, count, share, baseline_count, baseline_share, g2, p, q)

@@ -4,8 +4,17 @@ from kesheng.feedback.text.analysis import analyse_text
 from kesheng.feedback.text.aspects import Aspect, aspect_sentiments, split_clauses
 
 # A stand-in for the sentiment model, so these tests check the clause logic exactly.
-LEXICON = {"热情": 0.8, "耐心": 0.6, "慢": -0.7, "贵": -0.5, "干净": 0.9, "great": 0.9,
-           "overcharged": -0.8, "不错": 0.5, "不耐用": -0.6}
+LEXICON = {
+    "热情": 0.8,
+    "耐心": 0.6,
+    "慢": -0.7,
+    "贵": -0.5,
+    "干净": 0.9,
+    "great": 0.9,
+    "overcharged": -0.8,
+    "不错": 0.5,
+    "不耐用": -0.6,
+}
 
 
 def fake_scorer(clause: str) -> float:
@@ -16,12 +25,19 @@ def test_clauses_are_cut_at_punctuation_and_before_contrast_words():
     assert split_clauses("店员很热情，但是送货太慢了") == ["店员很热情", "但是送货太慢了"]
     assert split_clauses("东西不错但是物流太慢") == ["东西不错", "但是物流太慢"]
     assert split_clauses("衣服好看却不耐用。价格还行；不过排队久") == [
-        "衣服好看", "却不耐用", "价格还行", "不过排队久"
+        "衣服好看",
+        "却不耐用",
+        "价格还行",
+        "不过排队久",
     ]
     assert split_clauses("质量好可是贵") == ["质量好", "可是贵"]
-    assert split_clauses("Great app, but I was overcharged") == ["Great app", "but I was overcharged"]
+    assert split_clauses("Great app, but I was overcharged") == [
+        "Great app",
+        "but I was overcharged",
+    ]
     assert split_clauses("Nice store however the queue was long") == [
-        "Nice store", "however the queue was long"
+        "Nice store",
+        "however the queue was long",
     ]
 
 

@@ -13,8 +13,8 @@ from kesheng.feedback.text.categories import (
     TaxonomyError,
     categorise,
     load_taxonomy,
-    trainable_keys,
     train_classifier,
+    trainable_keys,
 )
 
 
@@ -112,9 +112,7 @@ def test_an_extension_file_adds_a_category_and_keywords_to_a_known_one(tmp_path)
         ('{"categories": [{"key": "price", "keywords": {"zh": "贵"}}]}', "keywords.zh"),
     ],
 )
-def test_a_bad_extension_file_is_refused_naming_the_file_and_the_place(
-    tmp_path, content, message
-):
+def test_a_bad_extension_file_is_refused_naming_the_file_and_the_place(tmp_path, content, message):
     extension = tmp_path / "bad.json"
     extension.write_text(content, encoding="utf-8")
     with pytest.raises(TaxonomyError) as error:
@@ -136,8 +134,7 @@ def _examples():
         for number in range(6)
     ]
     examples += [
-        CorrectedExample(f"收银小哥第{number}次翻白眼", frozenset({"staff"}))
-        for number in range(6)
+        CorrectedExample(f"收银小哥第{number}次翻白眼", frozenset({"staff"})) for number in range(6)
     ]
     examples += [
         CorrectedExample(f"价格第{number}次涨了", frozenset({"price"})) for number in range(6)

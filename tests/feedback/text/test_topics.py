@@ -62,7 +62,10 @@ def test_a_keyword_whose_share_jumped_emerges_with_its_figures():
     assert [topic.term for topic in topics] == ["冷柜"]
     topic = topics[0]
     assert (topic.count, topic.share, topic.baseline_count, topic.baseline_share) == (
-        12, 0.12, 4, 0.01
+        12,
+        0.12,
+        4,
+        0.01,
     )
     assert topic.lift == pytest.approx(12.0)
     assert topic.g2 == pytest.approx(log_likelihood_g2(12, 100, 4, 400))
@@ -98,9 +101,7 @@ def test_many_small_rises_are_held_back_by_the_false_discovery_rate():
     terms = {f"词{index}": 6 for index in range(12)}
     current = _comments(terms, 300)
     baseline = _comments({term: 12 for term in terms}, 900)
-    raw = [
-        one_sided_p(log_likelihood_g2(6, 300, 12, 900), True) for _ in terms
-    ]
+    raw = [one_sided_p(log_likelihood_g2(6, 300, 12, 900), True) for _ in terms]
     assert all(p < 0.5 for p in raw)
     assert emerging_topics(current, baseline) == []
     assert math.isclose(benjamini_hochberg(raw)[0], raw[0])

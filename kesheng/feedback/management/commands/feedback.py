@@ -290,7 +290,10 @@ class Command(BaseCommand):
             return
         for topic in report.topics:
             self.stdout.write(
-                _("%(term)s: %(count)d comments (%(share).1f %%, before %(before).1f %%), q = %(q).3g")
+                _(
+                    "%(term)s: %(count)d comments (%(share).1f %%, before %(before).1f %%), "
+                    "q = %(q).3g"
+                )
                 % {
                     "term": topic.term,
                     "count": topic.count,
