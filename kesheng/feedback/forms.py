@@ -93,8 +93,11 @@ class CorrectionForm(forms.Form):
     categories = forms.MultipleChoiceField(
         label=_("Categories"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Blank keeps the analysis' sentiment (an item still waiting for analysis has none).
     sentiment = forms.ChoiceField(
-        label=_("Sentiment"), required=True, choices=SentimentLabel.choices
+        label=_("Sentiment"),
+        required=False,
+        choices=[("", _("as analysed")), *SentimentLabel.choices],
     )
 
     def __init__(self, *args, item, **kwargs):
@@ -112,7 +115,11 @@ class CorrectionForm(forms.Form):
             if categories != active_taxonomy().order(self.item.categories or [])
             else None
         )
-        changed_sentiment = data["sentiment"] if data["sentiment"] != self.item.sentiment else None
+        changed_sentiment = (
+            data["sentiment"]
+            if data["sentiment"] and data["sentiment"] != self.item.sentiment
+            else None
+        )
         return changed_categories, changed_sentiment
 
 

@@ -240,6 +240,17 @@ def test_only_the_changed_part_is_corrected(client, feedback, agent):
     assert (correction.categories, correction.sentiment) == (None, "negative")
 
 
+def test_a_blank_sentiment_keeps_the_analysis_sentiment(client, feedback, agent):
+    item = feedback["r1"]
+    signed_in(client).post(
+        f"{INBOX}{item.pk}/correct/", {"categories": ["delivery"], "sentiment": ""}
+    )
+    correction = FeedbackCorrection.objects.get()
+    assert (correction.categories, correction.sentiment) == (["delivery"], "")
+    item.refresh_from_db()
+    assert (item.categories, item.sentiment_corrected) == (["delivery"], False)
+
+
 def test_posting_the_same_values_changes_nothing(client, feedback, agent):
     item = feedback["r1"]
     response = signed_in(client).post(
@@ -255,7 +266,6 @@ def test_posting_the_same_values_changes_nothing(client, feedback, agent):
     [
         {"categories": ["teleport"], "sentiment": "negative"},
         {"categories": ["delivery"], "sentiment": "furious"},
-        {"categories": ["delivery"]},
     ],
 )
 def test_a_bad_correction_form_is_a_400_and_changes_nothing(client, feedback, agent, data):

@@ -7,7 +7,7 @@
   var data = JSON.parse(source.textContent);
   Plotly.newPlot("chart-category-heatmap", [{
     type: "heatmap", z: data.counts, x: data.stores, y: data.categories,
-    text: data.hover, hoverinfo: "x+y+text", colorscale: "Blues", reversescale: false,
+    text: data.hover, hoverinfo: "x+y+text", colorscale: "Blues", reversescale: true,
     xgap: 2, ygap: 2
   }], {
     margin: { l: 140, r: 12, t: 8, b: 80 },
