@@ -329,3 +329,14 @@ def test_the_inbox_shows_the_category_by_store_heat_map(client, feedback, agent)
     assert 'id="chart-category-heatmap"' in content
     assert "plotly/plotly.min.js" in content
     assert "feedback/category_heatmap.js" in content
+
+
+def test_the_admin_lists_corrections_and_category_models_read_only(client, feedback, agent):
+    correct_feedback(item=feedback["r2"], corrected_by=agent, categories=["environment"])
+    User.objects.create_superuser("root", password=STAFF_PASSWORD)
+    client.login(username="root", password=STAFF_PASSWORD)
+    page = client.get("/admin/feedback/feedbackcorrection/")
+    assert page.status_code == 200
+    assert "agent.li" in page.content.decode()
+    assert client.get("/admin/feedback/categorymodel/").status_code == 200
+    assert client.get("/admin/feedback/feedbackcorrection/add/").status_code == 403

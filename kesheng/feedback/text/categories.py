@@ -81,14 +81,15 @@ def _english_pattern(keyword: str) -> str:
 
 @dataclass(frozen=True)
 class _CompiledRule:
+    """One category's keywords as a single regular expression: Chinese keywords anywhere,
+    English ones at word boundaries (one search per category is much faster than a loop
+    over its keywords)."""
+
     key: str
-    chinese: tuple[str, ...]
-    english: re.Pattern | None
+    pattern: re.Pattern | None
 
     def matches(self, normalized: str) -> bool:
-        if any(keyword in normalized for keyword in self.chinese):
-            return True
-        return self.english is not None and self.english.search(normalized) is not None
+        return self.pattern is not None and self.pattern.search(normalized) is not None
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,17 @@ class Taxonomy:
     def __post_init__(self) -> None:
         rules = []
         for category in self.categories:
-            english = [_english_pattern(keyword) for keyword in category.keywords_en]
+            # Longest first, so a regular expression prefers 服务态度 to 态度 (same answer,
+            # fewer backtracks).
+            chinese = sorted(
+                {normalize_text(keyword) for keyword in category.keywords_zh}, key=len, reverse=True
+            )
+            alternatives = [re.escape(keyword) for keyword in chinese if keyword]
+            alternatives += [_english_pattern(keyword) for keyword in category.keywords_en]
             rules.append(
                 _CompiledRule(
                     key=category.key,
-                    chinese=tuple(normalize_text(keyword) for keyword in category.keywords_zh),
-                    english=re.compile("|".join(english)) if english else None,
+                    pattern=re.compile("|".join(alternatives)) if alternatives else None,
                 )
             )
         object.__setattr__(self, "_rules", tuple(rules))
