@@ -340,3 +340,18 @@ def test_the_admin_lists_corrections_and_category_models_read_only(client, feedb
     assert "agent.li" in page.content.decode()
     assert client.get("/admin/feedback/categorymodel/").status_code == 200
     assert client.get("/admin/feedback/feedbackcorrection/add/").status_code == 403
+
+
+def test_a_store_manager_sees_the_heat_map_of_their_stores_only(client, feedback):
+    from kesheng.commerce.actions import grant_store_access
+
+    manager = create_staff_user("manager.wang", role="store_manager")
+    grant_store_access(user=manager, store_codes=["bj01"])
+    client.login(username="manager.wang", password=STAFF_PASSWORD)
+    page = client.get(INBOX)
+    heatmap = page.context["category_heatmap"]
+    assert (heatmap["category_keys"], heatmap["stores"], heatmap["counts"]) == (
+        ["product_quality"],
+        ["北京一店"],
+        [[1]],
+    )
