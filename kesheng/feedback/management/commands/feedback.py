@@ -176,7 +176,8 @@ class Command(BaseCommand):
             else:
                 self._write_category_training(categories)
             return
-        self._write_category_training(categories) if not options["json"] else None
+        if not options["json"]:
+            self._write_category_training(categories)
         extra = [self._read_labelled(path) for path in options["extra"]]
         try:
             report = training.train_and_save(
