@@ -74,7 +74,7 @@ def _item_page(request: HttpRequest, item, *, form=None, status: int = 200) -> H
 
 @require_POST
 @login_required
-@permission_required(CORRECT_FEEDBACK, raise_exception=True)
+@permission_required((VIEW_FEEDBACK, CORRECT_FEEDBACK), raise_exception=True)
 def correct_item(request: HttpRequest, item_id: int) -> HttpResponse:
     """Correct an item's categories and/or sentiment (only what the person changed)."""
     try:
