@@ -148,3 +148,16 @@ def mark_api_key_used(*, api_key: ApiKey, now: datetime | None = None) -> bool:
     )
     api_key.last_used_at = now
     return bool(written)
+
+
+def record_audit_entry(
+    *, actor, action: str, target: str, details: dict | None = None
+) -> AuditEntry:
+    """Write one entry of the audit log (who did what to which record) for another app's
+    action, inside that action's transaction. Changes nothing else and emits nothing."""
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target=target[:200],
+        details=details or {},
+    )

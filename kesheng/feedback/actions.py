@@ -41,6 +41,7 @@ from kesheng.feedback.models import (
     FeedbackSource,
 )
 from kesheng.feedback.photos import CheckedPhoto
+from kesheng.feedback.queries import current_category_classifier
 from kesheng.feedback.text.analysis import analyse_text
 from kesheng.feedback.text.sentiment import model_version
 from kesheng.surveys.definition import iter_questions
@@ -509,31 +510,39 @@ def collect_imported_survey_comments(payload: dict) -> None:
 
 
 def analyse_feedback_items(*, item_ids: Iterable[int]) -> int:
-    """Analyse the items' text (language, sentiment, keywords) and store the result; returns
-    how many were stored. An item whose text changed meanwhile is left for the analysis its
+    """Analyse the items' text (language, sentiment, keywords, categories and aspects) and
+    store the result; returns how many were stored. Categories and sentiment a person
+    corrected are kept. An item whose text changed meanwhile is left for the analysis its
     edit scheduled, and an item that was deleted is skipped."""
     version = model_version()
+    classifier = current_category_classifier()
     stored = 0
     for chunk in chunked(sorted(set(item_ids)), ANALYSE_CHUNK):
-        for pk, text in FeedbackItem.objects.filter(pk__in=chunk).values_list("pk", "text"):
+        rows = FeedbackItem.objects.filter(pk__in=chunk).values_list(
+            "pk", "text", "categories_corrected", "sentiment_corrected"
+        )
+        for pk, text, categories_corrected, sentiment_corrected in rows:
             try:
-                analysis = analyse_text(text)
+                analysis = analyse_text(text, classifier=classifier)
             except Exception:
                 logger.exception("feedback item %s could not be analysed", pk)
                 FeedbackItem.objects.filter(pk=pk, text=text).update(
                     analysis_status=AnalysisStatus.FAILED
                 )
                 continue
-            stored += FeedbackItem.objects.filter(pk=pk, text=text).update(
-                analysis_status=AnalysisStatus.ANALYSED,
-                detected_language=analysis.language,
-                sentiment=analysis.sentiment,
-                sentiment_score=analysis.score,
-                keywords=analysis.keywords,
-                categories=analysis.categories,
-                analysed_at=timezone.now(),
-                analysis_version=version,
-            )
+            changes: dict[str, Any] = {
+                "analysis_status": AnalysisStatus.ANALYSED,
+                "detected_language": analysis.language,
+                "keywords": analysis.keywords,
+                "aspects": [aspect.as_dict() for aspect in analysis.aspects],
+                "analysed_at": timezone.now(),
+                "analysis_version": version,
+            }
+            if not sentiment_corrected:
+                changes.update(sentiment=analysis.sentiment, sentiment_score=analysis.score)
+            if not categories_corrected:
+                changes["categories"] = analysis.categories
+            stored += FeedbackItem.objects.filter(pk=pk, text=text).update(**changes)
     return stored
 
 
@@ -561,7 +570,17 @@ def edit_feedback_text(*, item: FeedbackItem, text: str) -> FeedbackItem:
         item.text = text
         item.text_edited_at = timezone.now()
         item.analysis_status = AnalysisStatus.PENDING
-        item.save(update_fields=["text", "text_edited_at", "analysis_status"])
+        # A correction was about the old text: the new one is analysed afresh.
+        item.categories_corrected = item.sentiment_corrected = False
+        item.save(
+            update_fields=[
+                "text",
+                "text_edited_at",
+                "analysis_status",
+                "categories_corrected",
+                "sentiment_corrected",
+            ]
+        )
         schedule_analysis([item.pk])
     return item
 

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
+from kesheng.core.admin import ReadOnlyAdmin
 from kesheng.feedback.actions import edit_feedback_text
-from kesheng.feedback.models import FeedbackItem
+from kesheng.feedback.models import CategoryModel, FeedbackCorrection, FeedbackItem
 
 
 @admin.register(FeedbackItem)
@@ -22,6 +23,9 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         "sentiment",
         "sentiment_score",
         "categories",
+        "aspects",
+        "categories_corrected",
+        "sentiment_corrected",
         "keywords",
         "analysed_at",
         "analysis_version",
@@ -36,3 +40,18 @@ class FeedbackItemAdmin(admin.ModelAdmin):
             edit_feedback_text(item=obj, text=text)
             return
         super().save_model(request, obj, form, change)
+
+
+@admin.register(FeedbackCorrection)
+class FeedbackCorrectionAdmin(ReadOnlyAdmin):
+    """Corrections are made on the item's page in the inbox; here they are only read."""
+
+    list_display = ("corrected_at", "item", "corrected_by", "categories", "sentiment")
+    list_filter = ("sentiment",)
+    raw_id_fields = ("item",)
+
+
+@admin.register(CategoryModel)
+class CategoryModelAdmin(ReadOnlyAdmin):
+    list_display = ("trained_at", "version", "examples", "categories")
+    exclude = ("arrays",)

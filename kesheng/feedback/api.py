@@ -56,6 +56,13 @@ class FeedbackBatchRefusedOut(FeedbackBatchOut):
     detail: str
 
 
+class AspectOut(BaseModel):
+    category: str
+    sentiment: str
+    score: float
+    mentions: int
+
+
 class FeedbackItemOut(BaseModel):
     id: int
     source: str
@@ -72,6 +79,7 @@ class FeedbackItemOut(BaseModel):
     sentiment_score: float | None
     keywords: list[str]
     categories: list[str]
+    aspects: list[AspectOut]
 
 
 class FeedbackPageOut(BaseModel):
@@ -154,6 +162,7 @@ def get_feedback(request: HttpRequest, params: Query[FeedbackListParams]):
                 "sentiment_score": item.sentiment_score,
                 "keywords": item.keywords,
                 "categories": item.categories,
+                "aspects": item.aspects,
             }
             for item in items
         ],

@@ -4,6 +4,7 @@ import re
 import secrets
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kesheng.commerce.models import Store
@@ -13,6 +14,13 @@ from kesheng.feedback.actions import ComplaintInput
 from kesheng.feedback.models import FeedbackSource, SentimentLabel
 from kesheng.feedback.photos import MAX_PHOTO_BYTES, CheckedPhoto, PhotoRefused, check_photo
 from kesheng.feedback.queries import FeedbackFilters
+from kesheng.feedback.text.categories import active_taxonomy
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """The taxonomy's categories labelled in the page's language."""
+    language = get_language() or "zh-hans"
+    return [(category.key, category.label(language)) for category in active_taxonomy().categories]
 
 
 class InboxFilterForm(forms.Form):
@@ -36,6 +44,7 @@ class InboxFilterForm(forms.Form):
         empty_label=_("All stores"),
         to_field_name="code",
     )
+    category = forms.ChoiceField(label=_("Category"), required=False)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -49,6 +58,10 @@ class InboxFilterForm(forms.Form):
         if store_ids is not None:
             stores = stores.filter(pk__in=sorted(store_ids))
         self.fields["store"].queryset = stores  # type: ignore[attr-defined]
+        self.fields["category"].choices = [  # type: ignore[attr-defined]
+            ("", _("All categories")),
+            *category_choices(),
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -69,7 +82,45 @@ class InboxFilterForm(forms.Form):
             date_from=data["date_from"],
             date_to=data["date_to"],
             search=data["q"].strip(),
+            category=data["category"],
         )
+
+
+class CorrectionForm(forms.Form):
+    """A person's reading of an item: its categories and its sentiment. Only what differs
+    from the item's current values is sent to the correction."""
+
+    categories = forms.MultipleChoiceField(
+        label=_("Categories"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    # Blank keeps the analysis' sentiment (an item still waiting for analysis has none).
+    sentiment = forms.ChoiceField(
+        label=_("Sentiment"),
+        required=False,
+        choices=[("", _("as analysed")), *SentimentLabel.choices],
+    )
+
+    def __init__(self, *args, item, **kwargs):
+        initial = {"categories": list(item.categories or []), "sentiment": item.sentiment}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.item = item
+        self.fields["categories"].choices = category_choices()  # type: ignore[attr-defined]
+
+    def changes(self) -> tuple[list[str] | None, str | None]:
+        """(categories, sentiment) that differ from the item's; None where unchanged."""
+        data = self.cleaned_data
+        categories = active_taxonomy().order(data["categories"])
+        changed_categories = (
+            categories
+            if categories != active_taxonomy().order(self.item.categories or [])
+            else None
+        )
+        changed_sentiment = (
+            data["sentiment"]
+            if data["sentiment"] and data["sentiment"] != self.item.sentiment
+            else None
+        )
+        return changed_categories, changed_sentiment
 
 
 COMPLAINT_TEXT_MIN, COMPLAINT_TEXT_MAX = 5, 5000

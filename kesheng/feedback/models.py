@@ -8,6 +8,7 @@ so the inbox, the analysis and (later) cases and alerts read one place. ``source
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -98,6 +99,12 @@ class FeedbackItem(models.Model):
     )
     sentiment_score = models.FloatField(_("sentiment score"), null=True, blank=True)
     categories = models.JSONField(_("categories"), default=list, blank=True)
+    # [{"category", "sentiment", "score", "mentions"}]: what the text says of each category.
+    aspects = models.JSONField(_("aspects"), default=list, blank=True)
+    # Set by a staff correction: analysing the same text again keeps the person's answer.
+    # Editing the text clears them (the correction was about the old text).
+    categories_corrected = models.BooleanField(_("categories corrected by staff"), default=False)
+    sentiment_corrected = models.BooleanField(_("sentiment corrected by staff"), default=False)
     keywords = models.JSONField(_("keywords"), default=list, blank=True)
     analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
     # Which model analysed it, so a retrained model can find what to analyse again.
@@ -167,3 +174,66 @@ class ComplaintDetails(models.Model):
 
     def __str__(self) -> str:
         return f"complaint {self.item_id}"
+
+
+class FeedbackCorrection(models.Model):
+    """A staff member's correction of an item's categories and/or sentiment: who, when, what
+    the analysis said before and what the person says. Kept with a copy of the text as it was
+    corrected, so retraining (``kesheng feedback train``) learns from what the person read even
+    after the item's text is edited. ``categories`` is null when only the sentiment was
+    corrected, ``sentiment`` empty when only the categories were."""
+
+    item = models.ForeignKey(
+        FeedbackItem,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+        verbose_name=_("feedback item"),
+    )
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), auto_now_add=True)
+    text = models.TextField(_("text"))
+    previous_categories = models.JSONField(_("categories before"), default=list, blank=True)
+    categories = models.JSONField(_("corrected categories"), null=True, blank=True)
+    previous_sentiment = models.CharField(
+        _("sentiment before"), max_length=10, choices=SentimentLabel.choices, blank=True
+    )
+    sentiment = models.CharField(
+        _("corrected sentiment"), max_length=10, choices=SentimentLabel.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("feedback correction")
+        verbose_name_plural = _("feedback corrections")
+        ordering = ["-corrected_at", "-id"]
+        indexes = [models.Index(fields=["corrected_at"], name="feedback_correction_at_idx")]
+
+    def __str__(self) -> str:
+        return f"correction {self.pk} of {self.item_id}"
+
+
+class CategoryModel(models.Model):
+    """A category classifier trained from staff corrections by ``kesheng feedback train``;
+    the newest row is the one analysis uses. Stored in the database (not a file) so every web
+    process and worker of a deployment reads the same model."""
+
+    version = models.CharField(_("version"), max_length=40)
+    trained_at = models.DateTimeField(_("trained at"), auto_now_add=True)
+    examples = models.PositiveIntegerField(_("corrected examples"))
+    categories = models.JSONField(_("learned categories"), default=list)
+    # numpy .npz arrays (no pickle), see kesheng.feedback.text.categories.CategoryClassifier
+    arrays = models.BinaryField(_("model arrays"))
+
+    class Meta:
+        verbose_name = _("category model")
+        verbose_name_plural = _("category models")
+        ordering = ["-trained_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.version

@@ -7,5 +7,6 @@ app_name = "feedback"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:item_id>/", views.item_detail, name="detail"),
+    path("<int:item_id>/correct/", views.correct_item, name="correct"),
     path("<int:item_id>/photo/", views.complaint_photo, name="complaint_photo"),
 ]

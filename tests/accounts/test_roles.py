@@ -47,9 +47,20 @@ def test_agent_may_update_a_customer_their_consent_feedback_and_cases_only(db):
         "change_customer",
         "change_consent",
         "change_feedbackitem",
+        "add_feedbackcorrection",
         "add_case",
         "change_case",
     }
+
+
+def test_agents_and_cx_managers_correct_feedback_and_every_role_reads_corrections(db):
+    for role in ["admin", "cx_manager", "agent"]:
+        assert {"view_feedbackcorrection", "add_feedbackcorrection"} <= _codenames(role), role
+    for role in ["analyst", "store_manager"]:
+        assert {name for name in _codenames(role) if name.endswith("_feedbackcorrection")} == {
+            "view_feedbackcorrection"
+        }, role
+    assert "view_categorymodel" in _codenames("admin")
 
 
 def test_cases_are_worked_by_agents_managers_and_read_by_analysts(db):

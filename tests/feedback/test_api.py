@@ -158,5 +158,10 @@ def test_lists_items_with_their_analysis(api_client, stores, django_capture_on_c
     assert [item["source_id"] for item in page["items"]] == ["dp-1001"]
     assert page["items"][0]["sentiment"] == "positive"
     assert page["items"][0]["store"] == "sh01"
+    assert page["items"][0]["categories"] == ["staff"]
+    assert [
+        (aspect["category"], aspect["sentiment"], aspect["mentions"])
+        for aspect in page["items"][0]["aspects"]
+    ] == [("staff", "positive", 2)]
     rest = api_client("feedback:read").get(URL, {"after": page["next"]}).json()
     assert ([item["source_id"] for item in rest["items"]], rest["next"]) == (["dp-1002"], None)

@@ -1,6 +1,9 @@
-"""``kesheng feedback train | evaluate FILE | analyse-pending``.
+"""``kesheng feedback train | evaluate FILE | analyse TEXT | topics | analyse-pending``.
 
-``train`` rebuilds the shipped sentiment model from its sources (docs/feedback.md);
+``train`` retrains the category classifier from staff corrections, then rebuilds the shipped
+sentiment model from its sources (docs/feedback.md); ``analyse`` prints what the hub reads in
+one text (``--json``: ``{"language", "sentiment", "score", "categories", "aspects"}``);
+``topics`` lists the emerging topics of the last days;
 ``evaluate`` scores a labelled CSV (``text,label``) and prints n, accuracy, macro-F1 and the
 confusion matrix (``--json``: ``{"n", "accuracy", "macro_f1", "confusion"}``). A bad file
 exits with code 2 naming each bad row.
@@ -10,9 +13,15 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kesheng.feedback.actions import analyse_pending_feedback
+from kesheng.feedback.corrections import train_category_model
+from kesheng.feedback.queries import current_category_classifier, list_emerging_topics
+from kesheng.feedback.text.analysis import analyse_text
+from kesheng.feedback.text.categories import active_taxonomy
 from kesheng.feedback.text.evaluation import (
     LabelledFileError,
     evaluate_predictions,
@@ -55,6 +64,11 @@ class Command(BaseCommand):
         train.add_argument(
             "--output", default=str(MODEL_PATH), help=_("where to write the model file")
         )
+        train.add_argument(
+            "--categories-only",
+            action="store_true",
+            help=_("only retrain the category classifier from staff corrections"),
+        )
         train.add_argument("--json", action="store_true", help=_("print JSON"))
         evaluate = commands.add_parser(
             "evaluate",
@@ -66,6 +80,24 @@ class Command(BaseCommand):
         )
         evaluate.add_argument("file", help=_("a CSV file with the columns text and label"))
         evaluate.add_argument("--json", action="store_true", help=_("print JSON"))
+        analyse = commands.add_parser(
+            "analyse",
+            help=_("analyse one text: language, sentiment, categories and aspects"),
+        )
+        analyse.add_argument("text", help=_("the text of a comment"))
+        analyse.add_argument("--json", action="store_true", help=_("print JSON"))
+        topics = commands.add_parser(
+            "topics",
+            help=_("the emerging topics: keywords whose share rose significantly"),
+            description=_(
+                "Compares the last N days with the four periods of N days before "
+                "(log-likelihood G², Benjamini-Hochberg at 5 %%, at least 5 comments)."
+            ),
+        )
+        topics.add_argument(
+            "--days", type=int, default=7, help=_("length of the period in days (default 7)")
+        )
+        topics.add_argument("--json", action="store_true", help=_("print JSON"))
         pending = commands.add_parser(
             "analyse-pending", help=_("analyse the items still waiting for analysis")
         )
@@ -111,9 +143,41 @@ class Command(BaseCommand):
             counts = "".join(f"{evaluation.confusion[gold][label]:>10}" for label in labels)
             self.stdout.write(f"{gold:>10}{counts}")
 
+    def _train_categories(self) -> dict:
+        result = train_category_model()
+        return {"examples": result.examples, "learned": result.learned, "version": result.version}
+
+    def _write_category_training(self, categories: dict) -> None:
+        if categories["version"]:
+            self.stdout.write(
+                _("Category model %(version)s: learned %(keys)s from %(count)d corrections.")
+                % {
+                    "version": categories["version"],
+                    "keys": ", ".join(categories["learned"]),
+                    "count": categories["examples"],
+                }
+            )
+        else:
+            self.stdout.write(
+                _(
+                    "Categories: %(count)d corrections, too few to learn from (at least 5 in "
+                    "and 5 out of a category); the keyword rules work alone."
+                )
+                % {"count": categories["examples"]}
+            )
+
     def handle_train(self, options):
         from kesheng.feedback.text import training
 
+        categories = self._train_categories()
+        if options["categories_only"]:
+            if options["json"]:
+                self.stdout.write(json.dumps({"categories": categories}, sort_keys=True))
+            else:
+                self._write_category_training(categories)
+            return
+        if not options["json"]:
+            self._write_category_training(categories)
         extra = [self._read_labelled(path) for path in options["extra"]]
         try:
             report = training.train_and_save(
@@ -126,6 +190,7 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=2) from None
         reset_shipped_models()
         if options["json"]:
+            report = {**report, "categories": categories}
             self.stdout.write(json.dumps(report, ensure_ascii=False, sort_keys=True))
             return
         self.stdout.write(
@@ -134,6 +199,110 @@ class Command(BaseCommand):
         )
         for language, details in sorted(report["languages"].items()):
             self.stdout.write(f"{language}: {json.dumps(details, ensure_ascii=False)}")
+
+    def handle_analyse(self, options):
+        text = options["text"].strip()
+        if not text:
+            raise CommandError(_("TEXT: is empty; give the text of a comment"), returncode=2)
+        try:
+            classifier = current_category_classifier()
+        except DatabaseError:
+            # No database yet (a fresh install): analysing one text needs none, rules alone.
+            classifier = None
+        analysis = analyse_text(text, classifier=classifier)
+        if options["json"]:
+            result = {
+                "language": analysis.language,
+                "sentiment": analysis.sentiment,
+                "score": analysis.score,
+                "categories": analysis.categories,
+                "aspects": [
+                    {"category": aspect.category, "sentiment": aspect.sentiment}
+                    for aspect in analysis.aspects
+                ],
+            }
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        taxonomy = active_taxonomy()
+
+        def both_labels(key: str) -> str:
+            return f"{taxonomy.label(key, 'zh-hans')} / {taxonomy.label(key, 'en')} ({key})"
+
+        def sentiment_label(value: str) -> str:
+            from kesheng.feedback.models import SentimentLabel
+
+            with translation.override("zh-hans"):
+                chinese = str(SentimentLabel(value).label)
+            with translation.override("en"):
+                english = str(SentimentLabel(value).label)
+            return f"{chinese} / {english}"
+
+        self.stdout.write(_("Language: %(language)s") % {"language": analysis.language or "–"})
+        self.stdout.write(
+            _("Sentiment: %(label)s, score %(score).2f")
+            % {"label": sentiment_label(analysis.sentiment), "score": analysis.score}
+        )
+        self.stdout.write(_("Categories:"))
+        for key in analysis.categories:
+            self.stdout.write(f"  {both_labels(key)}")
+        if not analysis.categories:
+            self.stdout.write("  –")
+        self.stdout.write(_("Aspects:"))
+        for aspect in analysis.aspects:
+            self.stdout.write(
+                f"  {both_labels(aspect.category)}: {sentiment_label(aspect.sentiment)}"
+                f" ({aspect.score:+.2f})"
+            )
+        if not analysis.aspects:
+            self.stdout.write("  –")
+        if analysis.keywords:
+            self.stdout.write(_("Keywords: %(words)s") % {"words": ", ".join(analysis.keywords)})
+
+    def handle_topics(self, options):
+        days = options["days"]
+        if not 1 <= days <= 366:
+            raise CommandError(_("--days: must be between 1 and 366"), returncode=2)
+        report = list_emerging_topics(store_ids=None, days=days, limit=50)
+        if options["json"]:
+            result = {
+                "start": report.start.isoformat(),
+                "end": report.end.isoformat(),
+                "baseline_start": report.baseline_start.isoformat(),
+                "comments": report.comments,
+                "baseline_comments": report.baseline_comments,
+                "topics": [topic.as_dict() for topic in report.topics],
+            }
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        self.stdout.write(
+            _(
+                "%(comments)d comments in the last %(days)d days against %(baseline)d in the "
+                "%(weeks)d periods before."
+            )
+            % {
+                "comments": report.comments,
+                "days": days,
+                "baseline": report.baseline_comments,
+                "weeks": 4,
+            }
+        )
+        if not report.topics:
+            self.stdout.write(_("No emerging topics."))
+            return
+        for topic in report.topics:
+            self.stdout.write(
+                _(
+                    "%(term)s: %(count)d comments (%(share).1f %%, before %(before).1f %%), "
+                    "q = %(q).3g"
+                )
+                % {
+                    "term": topic.term,
+                    "count": topic.count,
+                    "share": 100 * topic.share,
+                    "before": 100 * topic.baseline_share,
+                    "q": topic.q_value,
+                }
+            )
 
     def handle_analyse_pending(self, options):
         count = analyse_pending_feedback()
