@@ -356,6 +356,12 @@ CELERY_BEAT_SCHEDULE["feedback-analyse-pending"] = {
     "task": "kesheng.feedback.analyse_pending",
     "schedule": 3600.0,
 }
+# Feedback alerts (docs/feedback.md): this week's spikes against the baseline, checked hourly;
+# each spike is stored and emailed once.
+CELERY_BEAT_SCHEDULE["feedback-check-alerts"] = {
+    "task": "kesheng.feedback.check_alerts",
+    "schedule": 3600.0,
+}
 # Points ledger (docs/loyalty.md): reads and writes already count lots by their dates; these
 # keep the stored balances current (pending points released, lapsed points expired).
 CELERY_BEAT_SCHEDULE["loyalty-release-pending-points"] = {

@@ -1,18 +1,35 @@
 """Staff pages of the feedback hub: the inbox (every voice, filtered and searched) and one
 item. A store manager sees only the items of their stores."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from kesheng.commerce.queries import visible_store_ids
-from kesheng.core.errors import NotFound
-from kesheng.feedback.forms import InboxFilterForm
-from kesheng.feedback.queries import get_feedback_item, list_feedback
+from kesheng.core.errors import InvalidInput, NotFound
+from kesheng.feedback.alerting import is_subscribed, set_alert_subscription
+from kesheng.feedback.forms import BulkTagForm, InboxFilterForm
+from kesheng.feedback.models import SentimentLabel
+from kesheng.feedback.queries import (
+    alert_panel,
+    get_feedback_item,
+    keyword_counts,
+    known_tags,
+    list_feedback,
+    sentiment_trend,
+    tags_of,
+)
+from kesheng.feedback.tagging import tag_feedback_items
 
 VIEW_FEEDBACK = "feedback.view_feedbackitem"
+CHANGE_FEEDBACK = "feedback.change_feedbackitem"
+ADD_CASE = "cases.add_case"
 PAGE_SIZE = 50
 
 
@@ -27,9 +44,97 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "feedback/inbox.html",
-        {"form": form, "page": page, "store_limited": store_ids is not None},
+        {
+            "form": form,
+            "page": page,
+            "store_limited": store_ids is not None,
+            **inbox_extras(request, items, page, store_ids=store_ids),
+        },
         status=status,
     )
+
+
+def inbox_extras(request: HttpRequest, items, page, *, store_ids) -> dict:
+    """What this step of the inbox adds to the page: alerts, tags, the keyword chart and the
+    sentiment trend of the filtered items (kept apart so other inbox parts merge cleanly)."""
+    keywords = keyword_counts(items)
+    trend = sentiment_trend(items)
+    item_tags = tags_of([item.pk for item in page.object_list])
+    for item in page.object_list:
+        item.staff_tags = item_tags.get(item.pk, [])
+    return {
+        "alert_rows": alert_panel(store_ids=store_ids),
+        "alert_subscription": is_subscribed(request.user),
+        "can_tag": request.user.has_perm(CHANGE_FEEDBACK),
+        "can_open_case": request.user.has_perm(ADD_CASE),
+        "bulk_tag_form": BulkTagForm(),
+        "known_tags": known_tags(),
+        "keywords": keywords,
+        "trend": trend,
+        "inbox_chart_data": {
+            "keywords": {
+                "labels": [word for word, _count in keywords],
+                "counts": [count for _word, count in keywords],
+            },
+            "trend": {
+                "weeks": [row["week"].isoformat() for row in trend],
+                "n": [row["n"] for row in trend],
+                "positive": [round(row["positive"], 1) for row in trend],
+                "neutral": [round(row["neutral"], 1) for row in trend],
+                "negative": [round(row["negative"], 1) for row in trend],
+                "labels": {str(value): str(label) for value, label in SentimentLabel.choices},
+            },
+        },
+    }
+
+
+def _back_to_inbox(request: HttpRequest) -> HttpResponse:
+    query = request.POST.get("return_query", "")
+    url = reverse("feedback:inbox")
+    if query and url_has_allowed_host_and_scheme(f"{url}?{query}", allowed_hosts=None):
+        url = f"{url}?{query}"
+    return redirect(url)
+
+
+@login_required
+@permission_required(CHANGE_FEEDBACK, raise_exception=True)
+@require_POST
+def bulk_tag(request: HttpRequest) -> HttpResponse:
+    """Add a tag to (or take it off) the ticked items; 400 naming the problem on bad input,
+    nothing changed."""
+    form = BulkTagForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        return render(request, "staff_error.html", {"message": problems}, status=400)
+    try:
+        changed = tag_feedback_items(
+            item_ids=form.cleaned_data["items"],
+            tag=form.cleaned_data["tag"],
+            remove=form.cleaned_data["action"] == "remove",
+            store_ids=visible_store_ids(request.user),
+        )
+    except InvalidInput as error:
+        return render(request, "staff_error.html", {"message": error.message}, status=400)
+    messages.success(request, _("%(count)d items changed.") % {"count": changed})
+    return _back_to_inbox(request)
+
+
+@login_required
+@permission_required(VIEW_FEEDBACK, raise_exception=True)
+@require_POST
+def alert_subscription(request: HttpRequest) -> HttpResponse:
+    """Subscribe oneself to feedback alert emails, or stop them."""
+    subscribed = set_alert_subscription(
+        user=request.user, subscribed=request.POST.get("subscribed") == "1"
+    )
+    if subscribed and not request.user.email:
+        messages.warning(
+            request, _("Your account has no email address: alerts cannot reach you yet.")
+        )
+    return _back_to_inbox(request)
 
 
 @login_required
@@ -44,7 +149,15 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             {"message": _("No feedback item %(id)s, or not one of your stores.") % {"id": item_id}},
             status=404,
         )
-    return render(request, "feedback/item_detail.html", {"item": item})
+    return render(
+        request,
+        "feedback/item_detail.html",
+        {
+            "item": item,
+            "staff_tags": tags_of([item.pk]).get(item.pk, []),
+            "can_open_case": request.user.has_perm(ADD_CASE),
+        },
+    )
 
 
 @login_required

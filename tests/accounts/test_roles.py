@@ -73,3 +73,18 @@ def test_each_role_may_open_the_customer_pages(db):
         user = create_staff_user(f"user-{role}", role=role)
         assert user.has_perm("customers.view_customer"), role
         assert user.has_perm("tracking.view_touchpoint"), role
+
+
+def test_help_articles_are_written_by_admin_and_cx_manager_and_read_by_every_role(db):
+    write = {
+        "view_knowledgearticle",
+        "add_knowledgearticle",
+        "change_knowledgearticle",
+        "delete_knowledgearticle",
+    }
+    for role in ["admin", "cx_manager"]:
+        assert write <= _codenames(role), role
+    for role in ["agent", "analyst", "store_manager"]:
+        assert {name for name in _codenames(role) if name.endswith("knowledgearticle")} == {
+            "view_knowledgearticle"
+        }, role
