@@ -282,6 +282,8 @@ KESHENG_API_MAX_BATCH = env_int("KESHENG_API_MAX_BATCH", 1000)
 # Posts one IP address may make per minute to the public survey pages, and apart from them to
 # the complaint form (0: no limit).
 KESHENG_PUBLIC_POSTS_PER_MINUTE = env_int("KESHENG_PUBLIC_POSTS_PER_MINUTE", 30)
+# The complaint form asks for matching help articles while the customer types (docs/feedback.md).
+KESHENG_PUBLIC_SUGGESTIONS_PER_MINUTE = env_int("KESHENG_PUBLIC_SUGGESTIONS_PER_MINUTE", 60)
 
 # --- messages to customers (docs/messaging.md) ---------------------------------------------------
 # Development prints emails to the console; production sends through SMTP.

@@ -36,6 +36,7 @@ from kesheng.customers.queries import list_customers, list_segments, map_custome
 from kesheng.demo import catalogue, survey_generator
 from kesheng.demo.cases import load_demo_cases
 from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
+from kesheng.demo.help_articles import load_demo_help_articles
 from kesheng.demo.loyalty import load_demo_loyalty
 from kesheng.surveys.actions.distribution import create_distribution
 from kesheng.surveys.actions.history import (
@@ -114,6 +115,7 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         # nightly run (a second or two for the default 5,000 customers).
         summary.scored_customers = score_customers(now=now).customers
         summary.cases = load_demo_cases(now=now)
+        load_demo_help_articles()
     return summary
 
 
