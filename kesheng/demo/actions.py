@@ -38,6 +38,7 @@ from kesheng.demo.cases import load_demo_cases
 from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
 from kesheng.demo.help_articles import load_demo_help_articles
 from kesheng.demo.loyalty import load_demo_loyalty
+from kesheng.feedback.alerting import detect_feedback_alerts
 from kesheng.surveys.actions.distribution import create_distribution
 from kesheng.surveys.actions.history import (
     PastInvitation,
@@ -116,6 +117,8 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         summary.scored_customers = score_customers(now=now).customers
         summary.cases = load_demo_cases(now=now)
         load_demo_help_articles()
+        # Spikes in the demo's own feedback show on the inbox and dashboard (no email).
+        detect_feedback_alerts(now=now)
     return summary
 
 

@@ -90,6 +90,7 @@ class BulkTagForm(forms.Form):
         label=_("Action"),
         choices=[("add", _("Add the tag")), ("remove", _("Remove the tag"))],
         initial="add",
+        required=False,
     )
 
     def __init__(self, *args, **kwargs):

@@ -76,16 +76,22 @@ def list_feedback(
         items = items.filter(rating__gte=filters.rating_min)
     if filters.rating_max is not None:
         items = items.filter(rating__lte=filters.rating_max)
+    # Tags through a subquery, not a join: a join would repeat an item once per tag and skew
+    # the counts of the keyword chart and sentiment trend built on this queryset.
     if filters.tag:
-        items = items.filter(tag_links__tag=filters.tag)
+        items = items.filter(pk__in=_tagged(filters.tag))
     for term in search_terms(filters.search):
         items = items.filter(
-            Q(text__icontains=term) | Q(author__icontains=term) | Q(tag_links__tag=term)
-        ).distinct()
+            Q(text__icontains=term) | Q(author__icontains=term) | Q(pk__in=_tagged(term))
+        )
     return items.order_by("-occurred_at", "-id")
 
 
 MAX_SEARCH_TERMS = 8
+
+
+def _tagged(tag: str) -> QuerySet:
+    return FeedbackItemTag.objects.filter(tag=tag).values("item_id")
 
 
 def search_terms(search: str) -> list[str]:
