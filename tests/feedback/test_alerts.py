@@ -203,3 +203,23 @@ def test_a_store_manager_sees_only_their_stores_alerts(client, steady_baseline, 
     client.login(username="sm.bj", password=STAFF_PASSWORD)
     page = client.get("/feedback/")
     assert "上海一店" not in page.content.decode()
+
+
+def test_the_hourly_task_stores_and_emails_new_spikes(steady_baseline, settings, monkeypatch):
+    from django.utils import timezone
+
+    from kesheng.feedback.tasks import check_alerts
+
+    manager = create_staff_user("cx.zhang", role="cx_manager")
+    manager.email = "zhang@example.com"
+    manager.save()
+    set_alert_subscription(user=manager, subscribed=True)
+    _items("sh01", MONDAY, 25, 15, "sh01-now")
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    with running_smtp_server(settings) as smtp:
+        assert check_alerts() == 1
+        assert check_alerts() == 0
+    assert len(smtp.messages) == 1
+    assert settings.CELERY_BEAT_SCHEDULE["feedback-check-alerts"]["task"] == (
+        "kesheng.feedback.check_alerts"
+    )
