@@ -284,6 +284,8 @@ KESHENG_API_MAX_BATCH = env_int("KESHENG_API_MAX_BATCH", 1000)
 KESHENG_PUBLIC_POSTS_PER_MINUTE = env_int("KESHENG_PUBLIC_POSTS_PER_MINUTE", 30)
 # JSON files that extend the feedback category taxonomy (docs/feedback.md), comma-separated.
 KESHENG_FEEDBACK_TAXONOMY = env_list("KESHENG_FEEDBACK_TAXONOMY", [])
+# The complaint form asks for matching help articles while the customer types (docs/feedback.md).
+KESHENG_PUBLIC_SUGGESTIONS_PER_MINUTE = env_int("KESHENG_PUBLIC_SUGGESTIONS_PER_MINUTE", 60)
 
 # --- messages to customers (docs/messaging.md) ---------------------------------------------------
 # Development prints emails to the console; production sends through SMTP.
@@ -362,6 +364,12 @@ CELERY_BEAT_SCHEDULE["loyalty-tier-review"] = {
 # Feedback whose analysis task was lost (broker down when it arrived) is analysed hourly.
 CELERY_BEAT_SCHEDULE["feedback-analyse-pending"] = {
     "task": "kesheng.feedback.analyse_pending",
+    "schedule": 3600.0,
+}
+# Feedback alerts (docs/feedback.md): this week's spikes against the baseline, checked hourly;
+# each spike is stored and emailed once.
+CELERY_BEAT_SCHEDULE["feedback-check-alerts"] = {
+    "task": "kesheng.feedback.check_alerts",
     "schedule": 3600.0,
 }
 # Points ledger (docs/loyalty.md): reads and writes already count lots by their dates; these

@@ -23,6 +23,7 @@ from kesheng.cases.models import Case
 from kesheng.cases.queries import get_case, list_case_history, list_cases
 from kesheng.commerce.queries import visible_store_ids
 from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from kesheng.feedback.queries import get_feedback_item
 
 VIEW_CASE = "cases.view_case"
 CHANGE_CASE = "cases.change_case"
@@ -198,7 +199,26 @@ def reply(request: HttpRequest, case_id: int) -> HttpResponse:
 def new_case(request: HttpRequest) -> HttpResponse:
     store_ids = visible_store_ids(request.user)
     feedback_id = request.GET.get("feedback") or request.POST.get("feedback")
-    form = NewCaseForm(request.POST or None, store_ids=store_ids)
+    initial = {}
+    if feedback_id:
+        # A case opened from a feedback item: only an item the person may see, and the form
+        # starts with its store and text.
+        try:
+            item = get_feedback_item(
+                int(feedback_id) if str(feedback_id).isdigit() else 0, store_ids=store_ids
+            )
+        except NotFound:
+            return render(
+                request,
+                "staff_error.html",
+                {
+                    "message": _("No feedback item %(id)s, or not one of your stores.")
+                    % {"id": feedback_id}
+                },
+                status=404,
+            )
+        initial = {"summary": item.text[:1000], "store": item.store.code if item.store else None}
+    form = NewCaseForm(request.POST or None, store_ids=store_ids, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

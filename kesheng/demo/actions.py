@@ -37,8 +37,10 @@ from kesheng.demo import catalogue, survey_generator
 from kesheng.demo.cases import load_demo_cases
 from kesheng.demo.feedback import generate_feedback
 from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
+from kesheng.demo.help_articles import load_demo_help_articles
 from kesheng.demo.loyalty import load_demo_loyalty, load_demo_points
-from kesheng.feedback.actions import record_feedback
+from kesheng.feedback.actions import analyse_feedback_items, record_feedback
+from kesheng.feedback.alerting import detect_feedback_alerts
 from kesheng.surveys.actions.distribution import create_distribution
 from kesheng.surveys.actions.history import (
     PastInvitation,
@@ -120,6 +122,9 @@ def load_demo_data(*, customer_count: int, seed: int, now: datetime | None = Non
         summary.scored_customers = score_customers(now=now).customers
         summary.feedback_items = _save_feedback(data, seed=seed, now=now)
         summary.cases = load_demo_cases(now=now)
+        load_demo_help_articles()
+        # Spikes in the demo's own feedback show on the inbox and dashboard (no email).
+        detect_feedback_alerts(now=now)
     return summary
 
 
@@ -247,6 +252,9 @@ def _save_feedback(data, *, seed: int, now: datetime) -> int:
     )
     result = record_feedback(items=items)
     _refuse_rejections(result.rejected, "feedback")
+    # Analysed now rather than after the commit, so that the alert check at the end of the
+    # load reads their sentiment and categories (last week's spike at one store).
+    analyse_feedback_items(item_ids=result.created_ids)
     return result.accepted
 
 

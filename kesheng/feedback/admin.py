@@ -2,7 +2,13 @@ from django.contrib import admin
 
 from kesheng.core.admin import ReadOnlyAdmin
 from kesheng.feedback.actions import edit_feedback_text
-from kesheng.feedback.models import CategoryModel, FeedbackCorrection, FeedbackItem
+from kesheng.feedback.models import (
+    CategoryModel,
+    FeedbackAlert,
+    FeedbackCorrection,
+    FeedbackItem,
+    KnowledgeArticle,
+)
 
 
 @admin.register(FeedbackItem)
@@ -55,3 +61,42 @@ class FeedbackCorrectionAdmin(ReadOnlyAdmin):
 class CategoryModelAdmin(ReadOnlyAdmin):
     list_display = ("trained_at", "version", "examples", "categories")
     exclude = ("arrays",)
+
+
+@admin.register(KnowledgeArticle)
+class KnowledgeArticleAdmin(admin.ModelAdmin):
+    """Staff write help articles here (zh-Hans required, English optional) and publish them."""
+
+    list_display = (
+        "slug",
+        "title_zh",
+        "title_en",
+        "is_published",
+        "helpful_votes",
+        "not_helpful_votes",
+    )
+    list_filter = ("is_published",)
+    search_fields = ("slug", "title_zh", "title_en", "body_zh", "body_en")
+    prepopulated_fields = {"slug": ("title_en",)}
+    readonly_fields = ("helpful_votes", "not_helpful_votes", "created_at", "updated_at")
+
+
+@admin.register(FeedbackAlert)
+class FeedbackAlertAdmin(admin.ModelAdmin):
+    list_display = (
+        "period_start",
+        "kind",
+        "scope_kind",
+        "scope_key",
+        "observed",
+        "expected",
+        "p_value",
+        "n",
+    )
+    list_filter = ("kind", "scope_kind")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

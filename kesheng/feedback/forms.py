@@ -51,6 +51,9 @@ class InboxFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    rating_min = forms.FloatField(label=_("Rating from"), required=False, min_value=0, max_value=10)
+    rating_max = forms.FloatField(label=_("Rating to"), required=False, min_value=0, max_value=10)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
 
     def __init__(self, *args, store_ids=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,6 +71,9 @@ class InboxFilterForm(forms.Form):
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end must be on or after the start."))
+        low, high = cleaned.get("rating_min"), cleaned.get("rating_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("rating_max", _("The highest rating must be at least the lowest."))
         return cleaned
 
     def filters(self) -> FeedbackFilters:
@@ -83,6 +89,9 @@ class InboxFilterForm(forms.Form):
             date_to=data["date_to"],
             search=data["q"].strip(),
             category=data["category"],
+            rating_min=data.get("rating_min"),
+            rating_max=data.get("rating_max"),
+            tag=" ".join((data.get("tag") or "").split()),
         )
 
 
@@ -121,6 +130,27 @@ class CorrectionForm(forms.Form):
             else None
         )
         return changed_categories, changed_sentiment
+
+
+class BulkTagForm(forms.Form):
+    """Add a tag to, or take it off, the items ticked in the inbox."""
+
+    items = forms.TypedMultipleChoiceField(coerce=int, label=_("Items"))
+    tag = forms.CharField(label=_("Tag"), max_length=40)
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[("add", _("Add the tag")), ("remove", _("Remove the tag"))],
+        initial="add",
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any whole numbers: which items the person may tag is the action's check.
+        values = self.data.getlist("items") if hasattr(self.data, "getlist") else []
+        self.fields["items"].choices = [  # type: ignore[attr-defined]
+            (value, value) for value in values if str(value).isdigit()
+        ]
 
 
 COMPLAINT_TEXT_MIN, COMPLAINT_TEXT_MAX = 5, 5000

@@ -237,3 +237,148 @@ class CategoryModel(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+class FeedbackItemTag(models.Model):
+    """A staff tag on a feedback item (bulk-tagged from the inbox). A link table rather than a
+    field on the item, so tags filter the same way on SQLite and PostgreSQL."""
+
+    item = models.ForeignKey(
+        FeedbackItem,
+        on_delete=models.CASCADE,
+        related_name="tag_links",
+        verbose_name=_("feedback item"),
+    )
+    tag = models.CharField(_("tag"), max_length=40)
+    tagged_at = models.DateTimeField(_("tagged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feedback tag")
+        verbose_name_plural = _("feedback tags")
+        ordering = ["tag"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "tag"], name="feedback_tag_unique"),
+        ]
+        indexes = [models.Index(fields=["tag"], name="feedback_tag_idx")]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class AlertKind(models.TextChoices):
+    NEGATIVE_SHARE = "negative_share", _("negative share")
+    VOLUME = "volume", _("volume")
+
+
+class AlertScope(models.TextChoices):
+    STORE = "store", _("store")
+    CATEGORY = "category", _("category")
+    PRODUCT = "product", _("product")
+
+
+class FeedbackAlert(models.Model):
+    """A spike in negative share or volume for one store, category or product in one week,
+    against its own baseline (kesheng.feedback.spikes). One row per spike: the periodic check
+    never alerts twice for the same kind, scope and week."""
+
+    kind = models.CharField(_("what"), max_length=20, choices=AlertKind.choices)
+    scope_kind = models.CharField(_("scope"), max_length=10, choices=AlertScope.choices)
+    scope_key = models.CharField(_("scope key"), max_length=100)
+    scope_label = models.CharField(_("scope name"), max_length=200, blank=True)
+    period_start = models.DateField(_("week from"))
+    period_end = models.DateField(_("week to"))
+    observed = models.FloatField(_("observed"))
+    expected = models.FloatField(_("expected"))
+    p_value = models.FloatField(_("p-value"))
+    n = models.PositiveIntegerField(_("items in the week"))
+    baseline_n = models.PositiveIntegerField(_("items in the baseline"))
+    detected_at = models.DateTimeField(_("detected at"))
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("feedback alert")
+        verbose_name_plural = _("feedback alerts")
+        ordering = ["-period_start", "p_value", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "scope_kind", "scope_key", "period_start"],
+                name="feedback_alert_once_per_spike",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope_kind}:{self.scope_key} {self.period_start}"
+
+
+class FeedbackAlertSubscription(models.Model):
+    """A staff member who wants feedback alerts by email (one row per person who subscribed)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="feedback_alert_subscription",
+        verbose_name=_("staff member"),
+    )
+    subscribed_at = models.DateTimeField(_("subscribed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feedback alert subscription")
+        verbose_name_plural = _("feedback alert subscriptions")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class KnowledgeArticle(models.Model):
+    """A self-service (FAQ) article in zh-Hans and English. Published articles are shown at
+    ``/help/`` and suggested on the complaint form; votes count whether it helped."""
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    body_zh = models.TextField(_("text (Chinese)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    helpful_votes = models.PositiveIntegerField(_("helpful votes"), default=0)
+    not_helpful_votes = models.PositiveIntegerField(_("not helpful votes"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("help article")
+        verbose_name_plural = _("help articles")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title_zh
+
+    def title_in(self, language: str) -> str:
+        return self.title_en if language == "en" and self.title_en else self.title_zh
+
+    def body_in(self, language: str) -> str:
+        return self.body_en if language == "en" and self.body_en else self.body_zh
+
+
+class KnowledgeArticleVote(models.Model):
+    """One visitor's vote on one article: the visitor is a hash of their session key, so a
+    session votes once (a second vote changes it) and no session key is stored."""
+
+    article = models.ForeignKey(
+        KnowledgeArticle,
+        on_delete=models.CASCADE,
+        related_name="votes",
+        verbose_name=_("help article"),
+    )
+    voter = models.CharField(_("visitor"), max_length=64)
+    helpful = models.BooleanField(_("helpful"))
+    voted_at = models.DateTimeField(_("voted at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("help article vote")
+        verbose_name_plural = _("help article votes")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "voter"], name="article_vote_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}:{self.helpful}"

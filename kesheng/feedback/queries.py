@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from kesheng.commerce.models import Store
 from kesheng.core.errors import NotFound
+from kesheng.core.statistics import proportion_score
 from kesheng.feedback.models import (
+    AlertKind,
+    AlertScope,
     CategoryModel,
+    FeedbackAlert,
     FeedbackCorrection,
     FeedbackItem,
+    FeedbackItemTag,
     FeedbackSource,
 )
 from kesheng.feedback.text.categories import (
@@ -35,6 +44,9 @@ class FeedbackFilters:
     date_to: date | None = None
     search: str = ""
     category: str = ""
+    rating_min: float | None = None
+    rating_max: float | None = None
+    tag: str = ""
 
 
 def _day_start(day: date) -> datetime:
@@ -54,8 +66,8 @@ def list_feedback(
     filters: FeedbackFilters, *, store_ids: frozenset[int] | None
 ) -> QuerySet[FeedbackItem]:
     """Items matching the filters, newest first, with store, channel, touchpoint and customer
-    joined (one query per page). The search matches a substring of the text, which works for
-    Chinese without segmentation (a full-text index comes with the inbox's later steps)."""
+    joined (one query per page). The search matches each space-separated term as a
+    substring of the text, the author or a tag (see ``search_terms``)."""
     items = visible_feedback(store_ids).select_related(
         "store", "channel", "touchpoint", "customer", "product"
     )
@@ -73,10 +85,34 @@ def list_feedback(
         items = items.filter(
             occurred_at__lt=_day_start(date.fromordinal(filters.date_to.toordinal() + 1))
         )
-    search = filters.search.replace("\x00", "").strip()
-    if search:
-        items = items.filter(Q(text__icontains=search) | Q(author__icontains=search))
+    if filters.rating_min is not None:
+        items = items.filter(rating__gte=filters.rating_min)
+    if filters.rating_max is not None:
+        items = items.filter(rating__lte=filters.rating_max)
+    # Tags through a subquery, not a join: a join would repeat an item once per tag and skew
+    # the counts of the keyword chart and sentiment trend built on this queryset.
+    if filters.tag:
+        items = items.filter(pk__in=_tagged(filters.tag))
+    for term in search_terms(filters.search):
+        items = items.filter(
+            Q(text__icontains=term) | Q(author__icontains=term) | Q(pk__in=_tagged(term))
+        )
     return items.order_by("-occurred_at", "-id")
+
+
+MAX_SEARCH_TERMS = 8
+
+
+def _tagged(tag: str) -> QuerySet:
+    return FeedbackItemTag.objects.filter(tag=tag).values("item_id")
+
+
+def search_terms(search: str) -> list[str]:
+    """The inbox search's terms: the words between spaces, each matched as a substring (so
+    "排队 态度" finds texts holding both, in any order; Chinese needs no segmentation for a
+    substring match, and a segmenter's cut would miss words it cuts differently)."""
+    cleaned = search.replace("\x00", "").strip()
+    return [term for term in cleaned.split() if term][:MAX_SEARCH_TERMS]
 
 
 def get_feedback_item(item_id: int, *, store_ids: frozenset[int] | None) -> FeedbackItem:
@@ -282,3 +318,123 @@ def list_emerging_topics(
         baseline_comments=len(baseline),
         topics=emerging_topics(current, baseline, limit=limit),
     )
+
+
+def _week_start(moment: datetime) -> date:
+    day = moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    return day - timedelta(days=day.weekday())
+
+
+def visible_alerts(store_ids: frozenset[int] | None) -> QuerySet[FeedbackAlert]:
+    """Every alert, or for a store manager only their stores' alerts."""
+    alerts = FeedbackAlert.objects.all()
+    if store_ids is not None:
+        codes = Store.objects.filter(pk__in=sorted(store_ids)).values_list("code", flat=True)
+        alerts = alerts.filter(scope_kind=AlertScope.STORE, scope_key__in=list(codes))
+    return alerts
+
+
+def recent_alerts(
+    *, store_ids: frozenset[int] | None, now: datetime | None = None, weeks: int = 4
+) -> list[FeedbackAlert]:
+    """The alerts of the last ``weeks`` weeks (this one included), newest week first."""
+    since = _week_start(now or timezone.now()) - timedelta(weeks=weeks - 1)
+    return list(visible_alerts(store_ids).filter(period_start__gte=since)[:50])
+
+
+def describe_alert(alert: FeedbackAlert) -> str:
+    """One line saying what rose, where, by how much and how sure (in the active language)."""
+    scope = f"{alert.get_scope_kind_display()} {alert.scope_label or alert.scope_key}"
+    if alert.kind == AlertKind.NEGATIVE_SHARE:
+        return _(
+            "%(scope)s: negative share %(observed).0f %% this week (n = %(n)d) against "
+            "%(expected).0f %% in the baseline (n = %(baseline)d), p = %(p).2g"
+        ) % {
+            "scope": scope,
+            "observed": alert.observed * 100,
+            "expected": alert.expected * 100,
+            "n": alert.n,
+            "baseline": alert.baseline_n,
+            "p": alert.p_value,
+        }
+    return _(
+        "%(scope)s: %(observed).0f items this week against %(expected).1f expected from the "
+        "baseline (%(baseline)d items in the baseline weeks), p = %(p).2g"
+    ) % {
+        "scope": scope,
+        "observed": alert.observed,
+        "expected": alert.expected,
+        "baseline": alert.baseline_n,
+        "p": alert.p_value,
+    }
+
+
+def alert_panel(*, store_ids: frozenset[int] | None, now: datetime | None = None) -> list[dict]:
+    """The recent alerts with their one-line descriptions, for the inbox and the dashboard."""
+    return [
+        {"alert": alert, "text": describe_alert(alert)}
+        for alert in recent_alerts(store_ids=store_ids, now=now)
+    ]
+
+
+KEYWORD_SAMPLE = 20_000
+
+
+def keyword_counts(items: QuerySet[FeedbackItem], *, limit: int = 20) -> list[tuple[str, int]]:
+    """The most frequent keywords of the filtered items (each item's analysed keywords; the
+    most recent ``KEYWORD_SAMPLE`` items when there are more), most frequent first."""
+    counts: Counter[str] = Counter()
+    recent = items.order_by("-occurred_at", "-id").values_list("keywords", flat=True)
+    for keywords in recent[:KEYWORD_SAMPLE]:
+        counts.update(set(keywords or []))
+    return sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+
+def sentiment_trend(items: QuerySet[FeedbackItem]) -> list[dict]:
+    """Weekly shares of positive, neutral and negative items among the analysed ones, with n
+    and the 95 % Wilson interval of the negative share, oldest week first."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        items.exclude(sentiment="")
+        .annotate(week=TruncWeek("occurred_at", tzinfo=zone))
+        .values("week", "sentiment")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    weeks: dict[date, Counter[str]] = {}
+    for row in rows:
+        week = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
+        weeks.setdefault(week, Counter())[row["sentiment"]] += row["count"]
+    trend = []
+    for week in sorted(weeks):
+        counts = weeks[week]
+        n = sum(counts.values())
+        negative = proportion_score(counts["negative"], n)
+        trend.append(
+            {
+                "week": week,
+                "n": n,
+                "positive": 100 * counts["positive"] / n,
+                "neutral": 100 * counts["neutral"] / n,
+                "negative": 100 * counts["negative"] / n,
+                "negative_low": negative.low,
+                "negative_high": negative.high,
+            }
+        )
+    return trend
+
+
+def tags_of(item_ids: list[int]) -> dict[int, list[str]]:
+    """Each item's tags, alphabetical."""
+    tags: dict[int, list[str]] = {}
+    for item_id, tag in (
+        FeedbackItemTag.objects.filter(item_id__in=item_ids)
+        .order_by("tag")
+        .values_list("item_id", "tag")
+    ):
+        tags.setdefault(item_id, []).append(tag)
+    return tags
+
+
+def known_tags() -> list[str]:
+    return list(FeedbackItemTag.objects.order_by("tag").values_list("tag", flat=True).distinct())

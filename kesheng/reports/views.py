@@ -13,6 +13,7 @@ from kesheng.analytics.queries import compare_filters, compute_crosstab
 from kesheng.analytics.sampling import plan_sample
 from kesheng.commerce.queries import visible_store_ids
 from kesheng.core.errors import DomainError, InvalidInput
+from kesheng.feedback.queries import alert_panel
 from kesheng.reports.actions import CONTENT_TYPES, render_cx_report
 from kesheng.reports.charts import QUADRANT_COLOURS
 from kesheng.reports.documents import metric_names, quadrant_names
@@ -121,6 +122,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "metric_names": metric_names(),
             "quadrant_names": quadrant_names(),
             "store_limited": store_ids is not None,
+            # Feedback spikes of the last weeks (docs/feedback.md), for whoever reads feedback.
+            "alert_rows": alert_panel(store_ids=store_ids)
+            if request.user.has_perm("feedback.view_feedbackitem")
+            else None,
         },
         status=status,
     )

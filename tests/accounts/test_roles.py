@@ -122,3 +122,18 @@ def test_campaigns_are_built_by_admin_and_cx_manager_and_read_by_analysts(db):
     }
     for role in ["agent", "store_manager"]:
         assert {name for name in _codenames(role) if name.endswith("_campaign")} == set(), role
+
+
+def test_help_articles_are_written_by_admin_and_cx_manager_and_read_by_every_role(db):
+    write = {
+        "view_knowledgearticle",
+        "add_knowledgearticle",
+        "change_knowledgearticle",
+        "delete_knowledgearticle",
+    }
+    for role in ["admin", "cx_manager"]:
+        assert write <= _codenames(role), role
+    for role in ["agent", "analyst", "store_manager"]:
+        assert {name for name in _codenames(role) if name.endswith("knowledgearticle")} == {
+            "view_knowledgearticle"
+        }, role

@@ -1,4 +1,4 @@
-"""``kesheng feedback train | evaluate FILE | analyse TEXT | topics | analyse-pending``.
+"""``kesheng feedback train | evaluate FILE | analyse TEXT | topics | analyse-pending | alerts``.
 
 ``train`` retrains the category classifier from staff corrections, then rebuilds the shipped
 sentiment model from its sources (docs/feedback.md); ``analyse`` prints what the hub reads in
@@ -14,12 +14,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kesheng.feedback.actions import analyse_pending_feedback
+from kesheng.feedback.alerting import detect_feedback_alerts, email_new_alerts
 from kesheng.feedback.corrections import train_category_model
-from kesheng.feedback.queries import current_category_classifier, list_emerging_topics
+from kesheng.feedback.queries import (
+    current_category_classifier,
+    describe_alert,
+    list_emerging_topics,
+    recent_alerts,
+)
 from kesheng.feedback.text.analysis import analyse_text
 from kesheng.feedback.text.categories import active_taxonomy
 from kesheng.feedback.text.evaluation import (
@@ -102,6 +108,19 @@ class Command(BaseCommand):
             "analyse-pending", help=_("analyse the items still waiting for analysis")
         )
         pending.add_argument("--json", action="store_true", help=_("print JSON"))
+        alerts = commands.add_parser(
+            "alerts",
+            help=_("find this week's spikes in negative share or volume and list the alerts"),
+            description=_(
+                "Stores an alert for each new spike (once per spike), emails subscribed staff "
+                "unless --no-email, and lists this week's alerts. The test is described in "
+                "docs/feedback.md."
+            ),
+        )
+        alerts.add_argument(
+            "--no-email", action="store_true", help=_("store new alerts but send no email")
+        )
+        alerts.add_argument("--json", action="store_true", help=_("print JSON"))
 
     def handle(self, *args, **options):
         handler = getattr(self, "handle_" + options["subcommand"].replace("-", "_"))
@@ -310,3 +329,34 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"analysed": count}))
             return
         self.stdout.write(_("%(count)d items analysed.") % {"count": count})
+
+    def handle_alerts(self, options):
+        now = timezone.now()
+        created = {alert.pk for alert in detect_feedback_alerts(now=now)}
+        if not options["no_email"]:
+            email_new_alerts(now=now)
+        alerts = recent_alerts(store_ids=None, now=now, weeks=1)
+        if options["json"]:
+            rows = [
+                {
+                    "kind": alert.kind,
+                    "scope_kind": alert.scope_kind,
+                    "scope_key": alert.scope_key,
+                    "period_start": alert.period_start.isoformat(),
+                    "period_end": alert.period_end.isoformat(),
+                    "observed": alert.observed,
+                    "expected": alert.expected,
+                    "p_value": alert.p_value,
+                    "n": alert.n,
+                    "baseline_n": alert.baseline_n,
+                    "new": alert.pk in created,
+                }
+                for alert in alerts
+            ]
+            self.stdout.write(json.dumps({"alerts": rows}, ensure_ascii=False))
+            return
+        if not alerts:
+            self.stdout.write(_("No spike this week."))
+        for alert in alerts:
+            marker = "*" if alert.pk in created else " "
+            self.stdout.write(f"{marker} {describe_alert(alert)}")
