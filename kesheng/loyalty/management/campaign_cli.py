@@ -22,7 +22,7 @@ def add_campaign_parsers(commands) -> None:
     launch.add_argument("campaign_id", help=_("the campaign's id"))
     launch.add_argument("--json", action="store_true", help=_("print JSON"))
     results = actions.add_parser(
-        "results", help=_("treatment against control over the window, with 95 % intervals")
+        "results", help=_("treatment against control over the window, with 95 %% intervals")
     )
     results.add_argument("campaign_id", help=_("the campaign's id"))
     results.add_argument("--json", action="store_true", help=_("print JSON"))
