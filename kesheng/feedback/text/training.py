@@ -81,7 +81,7 @@ class ModelSettings:
     blocks: tuple[BlockSettings, ...]
     regularization: float
     log_count_ratio: bool = True
-    ratio_smoothing: float = 0.5
+    ratio_smoothing: float = 0.1
     min_document_frequency: int = 2
 
     def describe(self) -> dict:
