@@ -7,8 +7,8 @@ correct them — but only where they are decisive, a short comment (at most ``RU
 characters, ``RULES_MAX_CHARS_ENGLISH`` in English, and ``RULES_MAX_CLAUSES`` clauses) that
 turns on a negation or a contrast. In a long review a "但是" clause is as often a small
 reservation inside praise, and the n-grams (不满, 没问题) already carry most negations; there
-the model alone decides, which keeps the rules' cost in cross-validation under a tenth of a
-point (docs/feedback.md).
+the model alone decides, which keeps the rules' cost in cross-validation to about a quarter
+of a point (docs/feedback.md).
 
 - **Negation of a sentiment word**: a negator with optional degree words before a word of known
   polarity is read by the rule, not the model: "negated positive" adds ``NEGATED_POSITIVE_LOGIT``
