@@ -77,6 +77,7 @@ API_PREFIX = "bench-api-"
 def prepare_api_members(count: int) -> str:
     """Members with a starting balance, the bench's programme and an API key; returns the key."""
     from kesheng.accounts.actions import create_api_key
+    from kesheng.customers.actions import CustomerRecord, upsert_customer
     from kesheng.customers.models import Customer
     from kesheng.loyalty.actions.points import adjust_points
     from kesheng.loyalty.actions.programme import configure_programme
@@ -86,6 +87,7 @@ def prepare_api_members(count: int) -> str:
         programme_settings=check_programme(
             {
                 "qualification": "spend",
+                "review": {"period": "quarterly", "grace_days": 30},
                 "tiers": [
                     {"code": "member", "name": {"zh-Hans": "会员", "en": "Member"}, "threshold": 0}
                 ],
@@ -94,18 +96,10 @@ def prepare_api_members(count: int) -> str:
             }
         )
     )
-    existing = set(
-        Customer.objects.filter(customer_id__startswith=API_PREFIX).values_list(
-            "customer_id", flat=True
-        )
-    )
-    Customer.objects.bulk_create(
-        [
-            Customer(customer_id=f"{API_PREFIX}{number}")
-            for number in range(count)
-            if f"{API_PREFIX}{number}" not in existing
-        ]
-    )
+    # A fresh set each run: the previous run's ledger rows would only slow the start.
+    Customer.objects.filter(customer_id__startswith=API_PREFIX).delete()
+    for number in range(count):
+        upsert_customer(record=CustomerRecord(customer_id=f"{API_PREFIX}{number}"))
     for number in range(count):
         adjust_points(
             customer_id=f"{API_PREFIX}{number}",
@@ -212,6 +206,9 @@ def bench_api(arguments) -> None:
             "(id bigserial PRIMARY KEY, created_at timestamptz NOT NULL, payload text NOT NULL)"
         )
     key = prepare_api_members(arguments.api_members)
+    with connection.cursor() as cursor:
+        # Fresh statistics: the expiry part may have just written millions of rows.
+        cursor.execute("ANALYZE")
     connection.close()
     server, port = start_gunicorn(
         arguments.database_url,

@@ -89,15 +89,19 @@ class PointsResult:
 
 
 def _result(txn: PointsTransaction, *, customer_id: str, replayed: bool = False) -> PointsResult:
+    # Sorted here, not by ORDER BY pk: with that, PostgreSQL walked the whole movements table
+    # in primary-key order filtering on the transaction (40 ms at 200,000 movements, growing
+    # with the ledger) instead of using the (transaction, lot) index for a handful of rows.
+    movements = sorted(
+        txn.movements.order_by().values_list("pk", "lot_id", "points", "lot__expires_at")
+    )
     lots = [
         {
             "lot_id": lot_id,
             "points": points,
             "expires_at": None if expires_at is None else expires_at.isoformat(),
         }
-        for lot_id, points, expires_at in txn.movements.order_by("pk").values_list(
-            "lot_id", "points", "lot__expires_at"
-        )
+        for _pk, lot_id, points, expires_at in movements
     ]
     return PointsResult(
         transaction_id=txn.pk,
