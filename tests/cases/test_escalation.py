@@ -132,6 +132,6 @@ def test_the_case_page_shows_the_escalation_and_the_queue_marks_it(client, store
     page = client.get(f"/cases/{case.pk}/")
     assert page.status_code == 200
     content = page.content.decode()
-    assert "Escalated" in content
+    assert "已升级" in content
     assert "lead.zhou" in content
-    assert "escalated" in client.get("/cases/").content.decode()
+    assert "已升级" in client.get("/cases/").content.decode()
