@@ -160,8 +160,8 @@ def test_resolving_tells_the_customer(complaint, smtp_server, django_capture_on_
     status_event = complaint.events.get(kind="status", to_value="resolved")
     assert message.idempotency_key == f"cases.resolved:{status_event.pk}"
     [mail] = smtp_server.messages
-    assert mail["Subject"] == f"Your case #{complaint.pk} is resolved"
-    assert f"Dear 王芳, your case #{complaint.pk} has been resolved." in text_part(mail)
+    assert mail["Subject"] == f"您的工单 #{complaint.pk} 已解决"
+    assert f"尊敬的 王芳，您的工单 #{complaint.pk} 已解决。" in text_part(mail)
 
 
 def test_resolving_uses_the_case_resolved_template_when_there_is_one(complaint):

