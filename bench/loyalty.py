@@ -280,6 +280,19 @@ def generate_expiry_members(members: int, lots: int) -> None:
             return
         print(f"generating {members:,} members with {lots} lots each ...", flush=True)
         started = time.perf_counter()
+        # The ledger rows first: the foreign keys forbid deleting their customers before.
+        member_ids = "SELECT id FROM customers_customer WHERE customer_id LIKE %s"
+        for table, column in (
+            (
+                "loyalty_pointsmovement",
+                "transaction_id IN (SELECT id FROM "
+                f"loyalty_pointstransaction WHERE customer_id IN ({member_ids}))",
+            ),
+            ("loyalty_pointslot", f"customer_id IN ({member_ids})"),
+            ("loyalty_pointstransaction", f"customer_id IN ({member_ids})"),
+            ("loyalty_pointsaccount", f"customer_id IN ({member_ids})"),
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE {column}", [EXPIRY_PREFIX + "%"])
         cursor.execute(
             "DELETE FROM customers_customer WHERE customer_id LIKE %s", [EXPIRY_PREFIX + "%"]
         )
