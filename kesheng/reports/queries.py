@@ -3,9 +3,7 @@ queries (each a GROUP BY in the database, so the page's query count does not gro
 number of stores, touchpoints or periods)."""
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
-
-from django.utils import timezone
+from datetime import date, timedelta
 
 from kesheng.analytics.metrics import METRICS, compare
 from kesheng.analytics.queries import (
@@ -17,9 +15,7 @@ from kesheng.analytics.queries import (
     compute_trend,
 )
 from kesheng.analytics.queries.metrics import ResponseRate
-from kesheng.cases.queries.kpis import case_kpis
-from kesheng.commerce.models import Store
-from kesheng.reports.content import Headline, SurveyDrivers, xvoc_drivers
+from kesheng.reports.content import Headline, SurveyDrivers, case_kpis_of_days, xvoc_drivers
 
 # Up to this many days the trend is drawn per day, beyond per week, beyond a year per month.
 DAILY_UP_TO = 31
@@ -73,18 +69,8 @@ def get_dashboard(filters: MetricFilters, *, store_ids=None) -> Dashboard:
 def case_kpi_summary(
     date_from: date, date_to: date, *, store_ids=None, store_codes: tuple[str, ...] = ()
 ) -> dict:
-    """The case KPIs (docs/cases.md) of cases opened from ``date_from`` to ``date_to``
-    (inclusive, business days in the business's zone), overall: complaint rate per 1,000
-    orders, first-response and resolution time, SLA compliance, reopen rate, each with its n.
-    Limited to the stores a store manager may see and, when the dashboard filters stores, to
-    those."""
-    zone = timezone.get_default_timezone()
-    if store_codes:
-        chosen = frozenset(Store.objects.filter(code__in=store_codes).values_list("pk", flat=True))
-        store_ids = chosen if store_ids is None else store_ids & chosen
-    kpis = case_kpis(
-        opened_from=datetime.combine(date_from, time.min, zone),
-        opened_to=datetime.combine(date_to + timedelta(days=1), time.min, zone),
-        store_ids=store_ids,
-    )
-    return kpis["overall"]
+    """The dashboard's case panel: the overall case KPIs of cases opened from ``date_from`` to
+    ``date_to`` (see ``content.case_kpis_of_days``)."""
+    return case_kpis_of_days(date_from, date_to, store_ids=store_ids, store_codes=store_codes)[
+        "overall"
+    ]
