@@ -325,6 +325,9 @@ KESHENG_CASE_NPS_MAX = env_int("KESHENG_CASE_NPS_MAX", 6)
 KESHENG_CASE_CSAT_MAX = env_int("KESHENG_CASE_CSAT_MAX", 2)
 KESHENG_CASE_REVIEW_RATING_MAX = env_int("KESHENG_CASE_REVIEW_RATING_MAX", 2)
 KESHENG_CASE_FEEDBACK_MAX_AGE_DAYS = env_int("KESHENG_CASE_FEEDBACK_MAX_AGE_DAYS", 14)
+# A social mention found negative by the analysis opens a case from this reach (followers,
+# views) up; 0 turns the rule off.
+KESHENG_CASE_SOCIAL_REACH_MIN = env_int("KESHENG_CASE_SOCIAL_REACH_MIN", 10_000)
 
 CELERY_BEAT_SCHEDULE["send-queued-messages"] = {
     "task": "kesheng.messaging.send_queued_messages",

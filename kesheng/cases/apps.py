@@ -17,9 +17,12 @@ class CasesConfig(AppConfig):
             register_profile_panel,
         )
 
-        # The closed loop's rules: detractors and low scores, negative reviews, complaints.
+        # The closed loop's rules: detractors and low scores, negative reviews, complaints,
+        # negative social mentions with a large reach.
         subscribe("response.completed", actions.open_cases_for_response)
         subscribe("feedback.created", actions.open_cases_for_feedback)
+        # Social mentions need their sentiment, known once the analysis stored it.
+        subscribe("feedback.analysed", actions.open_cases_for_social_mentions)
         # Closing the loop: the handling survey after a case closes.
         subscribe("case.closed", actions.send_handling_survey)
         register_merge_handler("cases.Case", actions.merge_cases)

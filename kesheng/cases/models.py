@@ -58,13 +58,14 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 class CaseCategory(models.TextChoices):
-    """The cause (nature) of a case. The first four are what the automatic rules open; the rest
+    """The cause (nature) of a case. The first five are what the automatic rules open; the rest
     follow the feedback taxonomy, for cases opened or recategorised by hand."""
 
     DETRACTOR = "detractor", _("detractor (NPS 0–6)")
     LOW_SATISFACTION = "low_satisfaction", _("low satisfaction (CSAT 1–2)")
     NEGATIVE_REVIEW = "negative_review", _("negative review")
     COMPLAINT = "complaint", _("complaint")
+    NEGATIVE_MENTION = "negative_mention", _("negative social mention")
     PRODUCT_QUALITY = "product_quality", _("product quality")
     PRICE = "price", _("price")
     DELIVERY = "delivery", _("delivery")

@@ -1,7 +1,7 @@
 """Celery entry points of case management."""
 
 from celery import shared_task
-from django.core.mail import send_mail
+from django.core.mail import send_mail, send_mass_mail
 
 from kesheng.cases.actions import check_sla_breaches, warn_before_deadlines
 
@@ -17,3 +17,10 @@ def check_sla() -> dict[str, dict[str, int]]:
 def email_staff(address: str, subject: str, body: str) -> int:
     """One email to a staff member (a deadline warning or an escalation)."""
     return send_mail(subject, body, None, [address])
+
+
+@shared_task(name="kesheng.cases.email_staff_many", time_limit=300, soft_time_limit=280)
+def email_staff_many(messages: list[list[str]]) -> int:
+    """A batch of staff emails (a periodic check's warnings and escalations), each
+    ``[address, subject, body]``, over one connection."""
+    return send_mass_mail([(subject, body, None, [address]) for address, subject, body in messages])

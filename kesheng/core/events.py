@@ -16,6 +16,8 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict], None]
+# Events dispatched by one task when emitted together (emit_many).
+EMIT_BATCH = 200
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
 
 
@@ -47,6 +49,32 @@ def emit(name: str, payload: dict) -> None:
             dispatch_domain_event.delay(event.pk)
         except Exception:  # broker down: the outbox keeps it for redispatch_domain_events
             logger.exception("could not enqueue domain event %s; it stays in the outbox", event.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def emit_many(name: str, payloads: list[dict]) -> None:
+    """``emit`` for many events of one kind at once (a periodic check's findings): one INSERT
+    for the outbox rows, dispatched after commit by one task per batch of ``EMIT_BATCH``."""
+    from kesheng.core.models import DomainEvent
+
+    if not payloads:
+        return
+    events = DomainEvent.objects.bulk_create(
+        [DomainEvent(name=name, payload=payload) for payload in payloads]
+    )
+
+    def enqueue() -> None:
+        from kesheng.core.tasks import dispatch_domain_events
+
+        ids = [event.pk for event in events]
+        for start in range(0, len(ids), EMIT_BATCH):
+            try:
+                dispatch_domain_events.delay(ids[start : start + EMIT_BATCH])
+            except Exception:  # broker down: the outbox keeps them for redispatch_domain_events
+                logger.exception(
+                    "could not enqueue %d domain events; they stay in the outbox", len(ids)
+                )
 
     transaction.on_commit(enqueue)
 

@@ -26,6 +26,22 @@ def dispatch_domain_event(event_id: int) -> bool:
     return dispatch(event_id)
 
 
+@shared_task(
+    name="kesheng.core.dispatch_domain_events",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=8,
+    time_limit=600,
+    soft_time_limit=570,
+    ignore_result=True,
+)
+def dispatch_domain_events(event_ids: list[int]) -> int:
+    """Dispatch a batch of outbox events (``emit_many``); a retry skips those already done."""
+    from kesheng.core.events import dispatch
+
+    return sum(dispatch(event_id) for event_id in event_ids)
+
+
 @shared_task(name="kesheng.core.redispatch_domain_events", time_limit=600, soft_time_limit=570)
 def redispatch_domain_events(older_than_seconds: int = 300) -> int:
     """Dispatch outbox events that were never dispatched (the broker was down, a worker died)."""

@@ -513,7 +513,9 @@ def analyse_feedback_items(*, item_ids: Iterable[int]) -> int:
     """Analyse the items' text (language, sentiment, keywords, categories and aspects) and
     store the result; returns how many were stored. Categories and sentiment a person
     corrected are kept. An item whose text changed meanwhile is left for the analysis its
-    edit scheduled, and an item that was deleted is skipped."""
+    edit scheduled, and an item that was deleted is skipped. Emits ``feedback.analysed``
+    (``{"item_ids": [...]}``, one per chunk of stored items), on which rules that need the
+    sentiment act (cases: a negative social mention with a large reach)."""
     version = model_version()
     classifier = current_category_classifier()
     stored = 0
@@ -521,6 +523,7 @@ def analyse_feedback_items(*, item_ids: Iterable[int]) -> int:
         rows = FeedbackItem.objects.filter(pk__in=chunk).values_list(
             "pk", "text", "categories_corrected", "sentiment_corrected"
         )
+        analysed: list[int] = []
         for pk, text, categories_corrected, sentiment_corrected in rows:
             try:
                 analysis = analyse_text(text, classifier=classifier)
@@ -542,7 +545,11 @@ def analyse_feedback_items(*, item_ids: Iterable[int]) -> int:
                 changes.update(sentiment=analysis.sentiment, sentiment_score=analysis.score)
             if not categories_corrected:
                 changes["categories"] = analysis.categories
-            stored += FeedbackItem.objects.filter(pk=pk, text=text).update(**changes)
+            if FeedbackItem.objects.filter(pk=pk, text=text).update(**changes):
+                analysed.append(pk)
+        stored += len(analysed)
+        if analysed:
+            emit("feedback.analysed", {"item_ids": analysed})
     return stored
 
 

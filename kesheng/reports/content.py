@@ -4,13 +4,16 @@ PDF, the XLSX and the page show the same numbers.
 A report covers a period (usually a month): headline NPS, CSAT and CES with their intervals and
 the change against the previous period of the same length; the monthly trend of the last twelve
 months; tables by touchpoint and by store; the key drivers and importance-performance quadrants
-of the X-VOC surveys answered in the period; and the latest verbatim comments.
+of the X-VOC surveys answered in the period; the closed loop's case KPIs (complaints per
+1,000 orders, first response and resolution times, SLA compliance, reopen rate), overall and by
+store; and the latest verbatim comments.
 """
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kesheng.analytics.drivers import DriverAnalysis, DriverAnalysisError
@@ -26,6 +29,8 @@ from kesheng.analytics.queries import (
 )
 from kesheng.analytics.queries.drivers import IpaReport
 from kesheng.analytics.queries.metrics import response_condition
+from kesheng.cases.queries.kpis import case_kpis
+from kesheng.commerce.models import Store
 from kesheng.surveys.exports import iter_definition_questions
 from kesheng.surveys.models import ResponseValue, Survey
 
@@ -74,6 +79,8 @@ class CxReport:
     by_store: dict[str, list[GroupResult]] = field(default_factory=dict)
     drivers: list[SurveyDrivers] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # The case KPIs of cases opened in the period (cases.queries.kpis): "overall", "by_store".
+    cases: dict = field(default_factory=dict)
 
     @property
     def response_count(self) -> int:
@@ -134,7 +141,28 @@ def build_cx_report(
     # Drivers need many answers: a month of an X-VOC survey rarely has enough.
     report.drivers = xvoc_drivers(trend_filters, store_ids)
     report.comments = _latest_comments(period, store_ids)
+    report.cases = case_kpis_of_days(
+        date_from, date_to, store_ids=store_ids, store_codes=base.store_codes
+    )
     return report
+
+
+def case_kpis_of_days(
+    date_from: date, date_to: date, *, store_ids=None, store_codes: tuple[str, ...] = ()
+) -> dict:
+    """The case KPIs (docs/cases.md) of cases opened from ``date_from`` to ``date_to``
+    (inclusive, days in the business's zone), overall and by store, category and agent, each
+    figure with its n. Limited to the stores a store manager may see and, when the report or
+    dashboard filters stores, to those."""
+    zone = timezone.get_default_timezone()
+    if store_codes:
+        chosen = frozenset(Store.objects.filter(code__in=store_codes).values_list("pk", flat=True))
+        store_ids = chosen if store_ids is None else store_ids & chosen
+    return case_kpis(
+        opened_from=datetime.combine(date_from, time.min, zone),
+        opened_to=datetime.combine(date_to + timedelta(days=1), time.min, zone),
+        store_ids=store_ids,
+    )
 
 
 def xvoc_drivers(period: MetricFilters, store_ids) -> list[SurveyDrivers]:

@@ -112,6 +112,29 @@ def _figure(value, digits: int = 1):
     return None if value is None else round(value, digits)
 
 
+def _case_row(key: str, label: str, summary: dict) -> list:
+    first, resolution = summary["first_response_minutes"], summary["resolution_minutes"]
+    compliance, reopen = summary["sla_compliance"], summary["reopen_rate"]
+    return [
+        key,
+        label,
+        summary["cases"],
+        summary["complaints"],
+        summary["orders"],
+        summary["complaints_per_1000_orders"],
+        first["median"],
+        first["p90"],
+        first["n"],
+        resolution["median"],
+        resolution["p90"],
+        resolution["n"],
+        compliance["share"],
+        compliance["n"],
+        reopen["share"],
+        reopen["n"],
+    ]
+
+
 def render_xlsx(report: CxReport) -> bytes:
     """The report's tables as an XLSX workbook, one sheet per table."""
     names = metric_names()
@@ -240,6 +263,34 @@ def render_xlsx(report: CxReport) -> bytes:
             for survey in report.drivers
             if survey.ipa is not None
             for item in sorted(survey.ipa.result.items, key=lambda i: QUADRANTS.index(i.quadrant))
+        ],
+    )
+    sheet(
+        _("Cases"),
+        [
+            _("store"),
+            _("name"),
+            _("cases"),
+            _("complaints"),
+            _("orders"),
+            _("complaints per 1,000 orders"),
+            _("first response median (min)"),
+            _("first response p90 (min)"),
+            "n",
+            _("resolution median (min)"),
+            _("resolution p90 (min)"),
+            "n",
+            _("SLA compliance"),
+            "n",
+            _("reopen rate"),
+            "n",
+        ],
+        [
+            _case_row(key, label, summary)
+            for key, label, summary in (
+                [("", _("All stores"), report.cases["overall"])] if report.cases else []
+            )
+            + [(row["key"], row["label"], row) for row in report.cases.get("by_store", [])]
         ],
     )
     sheet(

@@ -3,7 +3,7 @@ queries (each a GROUP BY in the database, so the page's query count does not gro
 number of stores, touchpoints or periods)."""
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from kesheng.analytics.metrics import METRICS, compare
 from kesheng.analytics.queries import (
@@ -15,7 +15,7 @@ from kesheng.analytics.queries import (
     compute_trend,
 )
 from kesheng.analytics.queries.metrics import ResponseRate
-from kesheng.reports.content import Headline, SurveyDrivers, xvoc_drivers
+from kesheng.reports.content import Headline, SurveyDrivers, case_kpis_of_days, xvoc_drivers
 
 # Up to this many days the trend is drawn per day, beyond per week, beyond a year per month.
 DAILY_UP_TO = 31
@@ -64,3 +64,13 @@ def get_dashboard(filters: MetricFilters, *, store_ids=None) -> Dashboard:
     answered = [survey for survey in xvoc_drivers(filters, store_ids) if survey.analysis]
     dashboard.drivers = answered[0] if answered else None
     return dashboard
+
+
+def case_kpi_summary(
+    date_from: date, date_to: date, *, store_ids=None, store_codes: tuple[str, ...] = ()
+) -> dict:
+    """The dashboard's case panel: the overall case KPIs of cases opened from ``date_from`` to
+    ``date_to`` (see ``content.case_kpis_of_days``)."""
+    return case_kpis_of_days(date_from, date_to, store_ids=store_ids, store_codes=store_codes)[
+        "overall"
+    ]

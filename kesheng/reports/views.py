@@ -29,7 +29,7 @@ from kesheng.reports.forms import (
 )
 from kesheng.reports.loyalty_report import RENDERERS as LOYALTY_RENDERERS
 from kesheng.reports.loyalty_report import build_loyalty_figures, loyalty_charts
-from kesheng.reports.queries import get_dashboard
+from kesheng.reports.queries import case_kpi_summary, get_dashboard
 
 VIEW_RESPONSES = "surveys.view_response"
 VIEW_LOYALTY = "loyalty.view_coupon"  # admin, cx_manager, analyst, agent
@@ -125,6 +125,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # Feedback spikes of the last weeks (docs/feedback.md), for whoever reads feedback.
             "alert_rows": alert_panel(store_ids=store_ids)
             if request.user.has_perm("feedback.view_feedbackitem")
+            else None,
+            # The closed loop's KPIs of the same period (docs/reports.md), for who sees cases.
+            "case_kpis": case_kpi_summary(
+                filters.date_from,
+                filters.date_to,
+                store_ids=store_ids,
+                store_codes=filters.store_codes,
+            )
+            if request.user.has_perm("cases.view_case")
             else None,
         },
         status=status,

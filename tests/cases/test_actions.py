@@ -23,7 +23,8 @@ from kesheng.cases.actions import (
 from kesheng.cases.models import Case, CaseEvent, SlaPolicy
 from kesheng.core.errors import Conflict, InvalidInput
 from kesheng.core.models import DomainEvent
-from kesheng.feedback.actions import record_feedback
+from kesheng.feedback.actions import analyse_feedback_items, record_feedback
+from kesheng.feedback.models import FeedbackItem
 from tests.staff_fixtures import create_staff_user
 from tests.surveys.results_fixtures import add_completed_response
 
@@ -138,6 +139,52 @@ def test_complaints_and_low_rated_reviews_open_cases(
         ("c1", "complaint", "P2", "sh01"),
         ("r1", "negative_review", "P3", "bj01"),
     ]
+
+
+def test_a_negative_social_mention_above_the_reach_opens_a_case_once_analysed(
+    stores, settings, django_capture_on_commit_callbacks
+):
+    settings.KESHENG_CASE_SOCIAL_REACH_MIN = 10_000
+
+    def mention(source_id: str, text: str, reach: int, **extra) -> dict:
+        return {"source": "social", "source_id": source_id, "text": text, "reach": reach} | extra
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_feedback(
+            items=[
+                mention("m1", "这家店服务太差了，再也不来了，大家别去", 52_000, store="sh01"),
+                mention("m2", "这家店服务太差了，再也不来了", 800),  # too few see it
+                mention("m3", "新品很好吃，店员也很热情，推荐", 90_000),  # not negative
+                mention(
+                    "m4", "服务太差了，再也不来了", 20_000, occurred_at="2020-01-01T10:00:00"
+                ),  # too old
+            ]
+        )
+    items = {item.source_id: item for item in FeedbackItem.objects.all()}
+    assert (items["m1"].sentiment, items["m2"].sentiment, items["m3"].sentiment) == (
+        "negative",
+        "negative",
+        "positive",
+    )
+    assert list(
+        Case.objects.values_list("feedback_item__source_id", "category", "urgency", "store__code")
+    ) == [("m1", "negative_mention", "P2", "sh01")]
+    # Analysing the item again (after an edit) opens nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        analyse_feedback_items(item_ids=[items["m1"].pk])
+    assert Case.objects.count() == 1
+
+
+def test_the_social_mention_rule_is_off_at_a_reach_of_zero(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.KESHENG_CASE_SOCIAL_REACH_MIN = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        record_feedback(
+            items=[{"source": "social", "source_id": "m1", "text": "服务太差了", "reach": 10**6}]
+        )
+    assert FeedbackItem.objects.get().sentiment == "negative"
+    assert Case.objects.count() == 0
 
 
 def test_opening_by_hand_twice_for_the_same_customer_and_cause_is_refused(customer):

@@ -5,9 +5,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesheng.core import events
-from kesheng.core.events import dispatch, emit, subscribe, unsubscribe
+from kesheng.core.events import dispatch, emit, emit_many, subscribe, unsubscribe
 from kesheng.core.models import DomainEvent
-from kesheng.core.tasks import dispatch_domain_event, redispatch_domain_events
+from kesheng.core.tasks import (
+    dispatch_domain_event,
+    dispatch_domain_events,
+    redispatch_domain_events,
+)
 
 
 @pytest.fixture
@@ -54,6 +58,26 @@ def test_dispatch_after_commit_calls_each_subscriber_once(
     assert event.dispatched_at is not None
     assert dispatch(event.pk) is False
     assert received == [{"order_id": "O1"}]
+
+
+def test_emit_many_writes_every_row_and_dispatches_them_in_batches(
+    db, received, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(events, "EMIT_BATCH", 2)
+    batches: list[list[int]] = []
+    original = dispatch_domain_events.delay
+    monkeypatch.setattr(
+        dispatch_domain_events,
+        "delay",
+        lambda ids: (batches.append(ids), original(ids))[1],
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        emit_many("test.happened", [{"n": 1}, {"n": 2}, {"n": 3}])
+        emit_many("test.happened", [])
+    assert len(callbacks) == 1
+    assert received == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert [len(batch) for batch in batches] == [2, 1]
+    assert DomainEvent.objects.filter(dispatched_at__isnull=True).count() == 0
 
 
 def test_wildcard_subscribers_see_every_event(db, received, django_capture_on_commit_callbacks):

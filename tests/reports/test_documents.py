@@ -1,7 +1,8 @@
 """The CX report as PDF and XLSX, read back with pypdf and openpyxl, and from the command."""
 
 import io
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from kesheng.analytics.queries import MetricFilters, compute_metric
+from kesheng.cases.actions import acknowledge_case, open_case, resolve_case
+from kesheng.commerce.models import Store
 from kesheng.reports.actions import render_cx_report
 from kesheng.reports.content import build_cx_report
 
@@ -74,6 +77,7 @@ def test_the_xlsx_holds_the_tables(survey):
         "By store",
         "Drivers",
         "Importance-performance",
+        "Cases",
         "Comments",
     ]
     headline = list(workbook["Headline"].iter_rows(values_only=True))
@@ -81,6 +85,44 @@ def test_the_xlsx_holds_the_tables(survey):
     stores = list(workbook["By store"].iter_rows(values_only=True))
     assert stores[2][:5] == ("NPS", "sh01", "Shanghai 1", 40.0, 5)
     assert workbook["Trend by month"]._charts  # the native trend chart
+
+
+@pytest.fixture
+def november_cases(survey, make_customer):
+    """Two cases opened in November in Shanghai 1: one answered within an hour and resolved,
+    one still new; one case in October (outside the report)."""
+    shanghai = Store.objects.get(code="sh01")
+    first, second = make_customer("K001"), make_customer("K002")
+    answered = open_case(
+        category="complaint", customer=first, summary="s", store_id=shanghai.pk, now=at(11, 3, 9)
+    )
+    acknowledge_case(case=answered, actor=None, now=at(11, 3, 10))
+    resolve_case(case=answered, actor=None, now=at(11, 4, 9))
+    open_case(
+        category="delivery", customer=second, summary="s", store_id=shanghai.pk, now=at(11, 5, 9)
+    )
+    open_case(category="price", customer=first, summary="s", now=at(10, 5, 9))
+
+
+def at(month: int, day: int, hour: int) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_the_report_holds_the_case_kpis_in_all_three_forms(november_cases):
+    report = build_cx_report(date_from=date(2026, 11, 1), date_to=date(2026, 11, 30))
+    overall = report.cases["overall"]
+    assert (overall["cases"], overall["complaints"]) == (2, 2)
+    assert overall["first_response_minutes"] == {"n": 1, "median": 60.0, "p90": 60.0}
+    assert [row["key"] for row in report.cases["by_store"]] == ["sh01"]
+    with translation.override("en"):
+        workbook = load_workbook(io.BytesIO(render_cx_report(filters=NOVEMBER, file_format="xlsx")))
+        text = pdf_text(render_cx_report(filters=NOVEMBER, file_format="pdf"))
+    rows = list(workbook["Cases"].iter_rows(values_only=True))
+    assert rows[1][:3] == (None, "All stores", 2)
+    assert rows[1][6:9] == (60.0, 60.0, 1)
+    assert rows[2][:3] == ("sh01", "Shanghai 1", 2)
+    assert "Complaints and cases" in text
+    assert "60 / 60 (n=1)" in text
 
 
 def test_the_command_writes_both_formats(survey, tmp_path):

@@ -27,6 +27,7 @@ from kesheng.cases.actions.opening import (
     open_case_by_hand,
     open_cases_for_feedback,
     open_cases_for_response,
+    open_cases_for_social_mentions,
 )
 from kesheng.cases.actions.replies import reply_to_customer, tell_customer_resolved
 from kesheng.cases.actions.sla_checks import check_sla_breaches, warn_before_deadlines
@@ -62,6 +63,7 @@ __all__ = [
     "open_case_by_hand",
     "open_cases_for_feedback",
     "open_cases_for_response",
+    "open_cases_for_social_mentions",
     "record_handling_answer",
     "reopen_case",
     "reply_to_customer",

@@ -42,6 +42,33 @@ def notify_staff(*, user, subject: str, body: str) -> bool:
     return True
 
 
+# Staff emails sent by one task when a periodic check decides many at once.
+MAIL_BATCH = 100
+
+
+def notify_staff_many(messages: list[tuple[object, str, str]]) -> list[bool]:
+    """``notify_staff`` for many (user, subject, body) at once, sent after commit by one task
+    per ``MAIL_BATCH``; for each, whether it will be sent (False: no user or no address)."""
+    sendable = [
+        [user.email, subject, body]
+        for user, subject, body in messages
+        if user is not None and user.email
+    ]
+    if sendable:
+
+        def enqueue() -> None:
+            from kesheng.cases.tasks import email_staff_many
+
+            for start in range(0, len(sendable), MAIL_BATCH):
+                try:
+                    email_staff_many.delay(sendable[start : start + MAIL_BATCH])
+                except Exception:  # broker down: the history entries remain; the mails are lost
+                    logger.exception("could not enqueue %d staff emails", len(sendable))
+
+        transaction.on_commit(enqueue)
+    return [user is not None and bool(user.email) for user, _subject, _body in messages]
+
+
 def warning_message(case: Case, deadline: str, due) -> tuple[str, str]:
     values = {"id": case.pk, "deadline": _deadline_label(deadline), "due": due.isoformat()}
     subject = _("Case #%(id)s: the %(deadline)s deadline is close") % values

@@ -39,7 +39,7 @@ from kesheng.core.errors import FieldError, InvalidInput
 from kesheng.core.events import emit
 from kesheng.customers.models import Customer
 from kesheng.customers.queries import map_customer_ids
-from kesheng.feedback.models import FeedbackItem, FeedbackSource
+from kesheng.feedback.models import FeedbackItem, FeedbackSource, SentimentLabel
 from kesheng.surveys.definition import iter_questions
 from kesheng.surveys.models import Response
 
@@ -327,6 +327,42 @@ def open_cases_for_feedback(payload: dict) -> None:
                 % {"id": item.pk, "text": item.text[:200]},
                 category=category,
                 urgency=urgency,
+                customer=item.customer,
+                summary=item.text[:500],
+                store_id=item.store_id,
+                feedback_item=item,
+            )
+        except IntegrityError:
+            continue
+
+
+def open_cases_for_social_mentions(payload: dict) -> None:
+    """Subscriber of ``feedback.analysed``: a social mention the analysis found negative, with
+    a reach of at least KESHENG_CASE_SOCIAL_REACH_MIN (0: never), written in the last
+    KESHENG_CASE_FEEDBACK_MAX_AGE_DAYS days, opens a ``negative_mention`` case (P2: it is
+    public and widely seen). One case per item, so analysing it again opens nothing."""
+    reach_min = settings.KESHENG_CASE_SOCIAL_REACH_MIN
+    if reach_min <= 0:
+        return
+    since = timezone.now() - timedelta(days=settings.KESHENG_CASE_FEEDBACK_MAX_AGE_DAYS)
+    items = (
+        FeedbackItem.objects.select_related("customer")
+        .filter(
+            pk__in=payload.get("item_ids") or [],
+            source=FeedbackSource.SOCIAL,
+            sentiment=SentimentLabel.NEGATIVE,
+            reach__gte=reach_min,
+            occurred_at__gte=since,
+        )
+        .exclude(cases__isnull=False)
+    )
+    for item in items:
+        try:
+            _open_or_link(
+                source_note=_("another social mention (#%(id)d): %(text)s")
+                % {"id": item.pk, "text": item.text[:200]},
+                category=CaseCategory.NEGATIVE_MENTION,
+                urgency=Urgency.P2,
                 customer=item.customer,
                 summary=item.text[:500],
                 store_id=item.store_id,
