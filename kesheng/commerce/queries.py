@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import numpy as np
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -315,6 +316,8 @@ def list_kept_order_arrays(*, currency: str, end: datetime | None = None) -> Ord
     """Every kept order (placed or completed) in ``currency`` up to ``end`` as arrays of
     customer pk, order day in the business time zone and amount, in one query streamed in
     chunks: the input of the customer models (RFM, CLV), which work on whole arrays."""
+    if connection.vendor == "postgresql":
+        return _copy_kept_order_arrays(currency=currency, end=end)
     orders = Order.objects.filter(status__in=KEPT_STATUSES, currency=currency)
     if end is not None:
         orders = orders.filter(ordered_at__lte=end)
@@ -334,6 +337,55 @@ def list_kept_order_arrays(*, currency: str, end: datetime | None = None) -> Ord
         customer_pks=np.array(customer_pks, dtype=np.int64),
         order_dates=np.array(days, dtype="datetime64[D]"),
         amounts=np.array(amounts, dtype=np.float64),
+    )
+
+
+# One row of ``COPY ... (FORMAT binary)`` of (customer int8, day int4, amount float8): the
+# field count, then each field's length and big-endian value.
+_ORDER_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("customer_length", ">i4"),
+        ("customer", ">i8"),
+        ("day_length", ">i4"),
+        ("day", ">i4"),
+        ("amount_length", ">i4"),
+        ("amount", ">f8"),
+    ]
+)
+_COPY_HEADER_BYTES = 19  # signature (11), flags (4), header extension length (4, zero)
+_COPY_TRAILER_BYTES = 2
+
+
+def _copy_kept_order_arrays(*, currency: str, end: datetime | None) -> OrderArrays:
+    """``list_kept_order_arrays`` on PostgreSQL: the rows streamed with binary COPY and
+    decoded by NumPy as fixed-width records, not one Python object per value (10M orders: a
+    few seconds rather than about a minute)."""
+    table = connection.ops.quote_name(Order._meta.db_table)
+    statuses = ", ".join(f"'{status}'" for status in KEPT_STATUSES)
+    zone = timezone.get_default_timezone_name()
+    conditions = [f"status IN ({statuses})", "currency = %s"]
+    params: list = [zone, currency]
+    if end is not None:
+        conditions.append("ordered_at <= %s")
+        params.append(end)
+    select = (
+        "SELECT customer_id::int8, ((ordered_at AT TIME ZONE %s)::date - DATE '1970-01-01')::int4, "
+        f"amount::float8 FROM {table} WHERE {' AND '.join(conditions)}"
+    )
+    buffer = bytearray()
+    with connection.cursor() as cursor:
+        # COPY takes no bound parameters: psycopg quotes them into the statement.
+        statement = cursor.cursor.mogrify(select, params)
+        with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT binary)") as copy:
+            for block in copy:
+                buffer += block
+    body = memoryview(buffer)[_COPY_HEADER_BYTES : len(buffer) - _COPY_TRAILER_BYTES]
+    rows = np.frombuffer(body, dtype=_ORDER_ROW)
+    return OrderArrays(
+        customer_pks=rows["customer"].astype(np.int64),
+        order_dates=rows["day"].astype(np.int64).astype("datetime64[D]"),
+        amounts=rows["amount"].astype(np.float64),
     )
 
 
