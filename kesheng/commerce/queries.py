@@ -317,7 +317,7 @@ def list_kept_order_arrays(*, currency: str, end: datetime | None = None) -> Ord
     customer pk, order day in the business time zone and amount, in one query streamed in
     chunks: the input of the customer models (RFM, CLV), which work on whole arrays."""
     if connection.vendor == "postgresql":
-        return _copy_kept_order_arrays(currency=currency, end=end)
+        return _packed_kept_order_arrays(currency=currency, end=end)
     orders = Order.objects.filter(status__in=KEPT_STATUSES, currency=currency)
     if end is not None:
         orders = orders.filter(ordered_at__lte=end)
@@ -340,48 +340,36 @@ def list_kept_order_arrays(*, currency: str, end: datetime | None = None) -> Ord
     )
 
 
-# One row of ``COPY ... (FORMAT binary)`` of (customer int8, day int4, amount float8): the
-# field count, then each field's length and big-endian value.
-_ORDER_ROW = np.dtype(
-    [
-        ("fields", ">i2"),
-        ("customer_length", ">i4"),
-        ("customer", ">i8"),
-        ("day_length", ">i4"),
-        ("day", ">i4"),
-        ("amount_length", ">i4"),
-        ("amount", ">f8"),
-    ]
-)
-_COPY_HEADER_BYTES = 19  # signature (11), flags (4), header extension length (4, zero)
-_COPY_TRAILER_BYTES = 2
+# One order as PostgreSQL's binary send functions write it: customer int8, day int4, amount
+# float8, big-endian and packed.
+_ORDER_RECORD = np.dtype([("customer", ">i8"), ("day", ">i4"), ("amount", ">f8")])
+_ORDERS_PER_BLOCK = 250_000  # orders (by id range) packed into one bytea value
 
 
-def _copy_kept_order_arrays(*, currency: str, end: datetime | None) -> OrderArrays:
-    """``list_kept_order_arrays`` on PostgreSQL: the rows streamed with binary COPY and
-    decoded by NumPy as fixed-width records, not one Python object per value (10M orders: a
-    few seconds rather than about a minute)."""
+def _packed_kept_order_arrays(*, currency: str, end: datetime | None) -> OrderArrays:
+    """``list_kept_order_arrays`` on PostgreSQL: the server packs the orders into a few large
+    bytea values of fixed-width records, which NumPy decodes whole; no Python object per
+    order (10M orders: seconds rather than the better part of a minute; COPY TO STDOUT was
+    no faster, as libpq hands its rows over one at a time)."""
     table = connection.ops.quote_name(Order._meta.db_table)
-    statuses = ", ".join(f"'{status}'" for status in KEPT_STATUSES)
-    zone = timezone.get_default_timezone_name()
+    statuses = ", ".join(["%s"] * len(KEPT_STATUSES))
     conditions = [f"status IN ({statuses})", "currency = %s"]
-    params: list = [zone, currency]
+    params: list = [timezone.get_default_timezone_name(), *KEPT_STATUSES, currency]
     if end is not None:
         conditions.append("ordered_at <= %s")
         params.append(end)
-    select = (
-        "SELECT customer_id::int8, ((ordered_at AT TIME ZONE %s)::date - DATE '1970-01-01')::int4, "
-        f"amount::float8 FROM {table} WHERE {' AND '.join(conditions)}"
+    statement = (
+        "SELECT string_agg(int8send(customer_id) "
+        "|| int4send(((ordered_at AT TIME ZONE %s)::date - DATE '1970-01-01')::int4) "
+        "|| float8send(amount::float8), ''::bytea) "
+        f"FROM {table} WHERE {' AND '.join(conditions)} GROUP BY id / {_ORDERS_PER_BLOCK}"
     )
-    buffer = bytearray()
+    blocks = []
     with connection.cursor() as cursor:
-        # COPY takes no bound parameters: psycopg quotes them into the statement.
-        statement = cursor.cursor.mogrify(select, params)
-        with cursor.cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT binary)") as copy:
-            for block in copy:
-                buffer += block
-    body = memoryview(buffer)[_COPY_HEADER_BYTES : len(buffer) - _COPY_TRAILER_BYTES]
-    rows = np.frombuffer(body, dtype=_ORDER_ROW)
+        cursor.execute(statement, params)
+        for (block,) in cursor.fetchall():
+            blocks.append(np.frombuffer(block, dtype=_ORDER_RECORD))
+    rows = np.concatenate(blocks) if blocks else np.zeros(0, dtype=_ORDER_RECORD)
     return OrderArrays(
         customer_pks=rows["customer"].astype(np.int64),
         order_dates=rows["day"].astype(np.int64).astype("datetime64[D]"),
