@@ -7,7 +7,7 @@ reading the orders, RFM, the CLV fit, churn, personas, writing the scores).
 
 The orders follow a repeat-buying process with dropout, as BG/NBD assumes (see bench/clv.py for
 the model itself): each customer makes a first purchase on a day spread over the first two of
-three years, then buys at their own rate (Gamma-distributed across customers, shape 0.6) until
+three years, then buys at their own rate (heavy-tailed across customers) until
 they drop out (an exponential lifetime, mean 500 days, about a third still active at the end);
 the number of repeat orders is Poisson-like with the rate times the active days, scaled so the
 total comes to M. Spend per order varies around each customer's own mean (Gamma-Gamma-like).
@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from server import ROOT, ensure_database  # noqa: E402
+from server import ROOT, ensure_database
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kesheng_bench_scoring"
 TARGET_SECONDS = 120.0
@@ -67,9 +67,7 @@ def machine() -> str:
 
 
 def data_matches(cursor, customers: int, orders: int, seed: float) -> bool:
-    cursor.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_name = %s", [MARKER_TABLE]
-    )
+    cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_name = %s", [MARKER_TABLE])
     if cursor.fetchone() is None:
         return False
     cursor.execute(f"SELECT customers, orders, seed FROM {MARKER_TABLE}")
@@ -91,9 +89,9 @@ def generate(cursor, customers: int, orders: int, seed: float) -> None:
     cursor.execute("SELECT id FROM tracking_channel WHERE code = 'bench-web'")
     channel_id = cursor.fetchone()[0]
     cursor.execute("SELECT setseed(%s)", [seed])
-    # One row per customer: first day, active days until dropout (or the end), purchase rate
-    # (Gamma(0.6) by the sum of exponentials trick is not available, so a Gamma(0.6)-like
-    # heavy-tailed rate: exponential to the power 1/0.6), mean spend.
+    # One row per customer: first day, active days until dropout (or the end), a heavy-tailed
+    # purchase rate (an exponential to the power 1/0.6: most buy rarely, a few often) and a
+    # mean spend.
     cursor.execute(
         """
         CREATE TEMP TABLE bench_people AS
@@ -163,6 +161,36 @@ def generate(cursor, customers: int, orders: int, seed: float) -> None:
     )
 
 
+def time_churn_methods(order_count: int) -> None:
+    """The two churn methods on their own: the rules need the indicators at one moment; the
+    classifier needs them at two past cut-offs as well, plus its fit and its holdout check."""
+    import numpy as np
+    from django.conf import settings
+
+    from kesheng.analytics import actions, churn
+    from kesheng.commerce.queries import list_kept_order_arrays
+
+    orders = list_kept_order_arrays(currency=settings.KESHENG_DEFAULT_CURRENCY, end=END)
+    ids = np.unique(orders.customer_pks)
+    started = time.perf_counter()
+    answers = actions._Answers(END)
+    indicators = actions._churn_indicators(ids, orders, answers, END, None)
+    rules = churn.rule_scores(indicators)
+    rules_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    classifier, why = actions._churn_classifier(orders, answers, END)
+    if classifier is not None:
+        classifier.predict(churn.features(indicators))
+    classifier_seconds = time.perf_counter() - started
+    print(
+        f"\nchurn at {len(ids):,} customers ({order_count:,} orders): rules "
+        f"{rules_seconds:.1f} s (indicators, risk and reasons; "
+        f"{int((rules.risk >= churn.AT_RISK).sum()):,} at risk); classifier "
+        f"{classifier_seconds:.1f} s more (indicators at two cut-offs, fit, holdout, predict"
+        f"{'' if not why else '; not used: ' + why})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
@@ -171,6 +199,11 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--generate-only", action="store_true")
+    parser.add_argument(
+        "--churn-methods",
+        action="store_true",
+        help="also time the churn rules against the classifier on their own",
+    )
     arguments = parser.parse_args()
 
     ensure_database(arguments.database_url)
@@ -213,6 +246,8 @@ def main() -> None:
     )
     print(f"  BG/NBD {summary.bgnbd}  Gamma-Gamma {summary.gamma_gamma}")
     print(f"  personas k = {(summary.personas or {}).get('k')}")
+    if arguments.churn_methods:
+        time_churn_methods(summary.orders)
     print(
         f"\ntarget {TARGET_SECONDS:.0f} s: {seconds:.1f} s is "
         f"{seconds / TARGET_SECONDS:.2f} of the target "

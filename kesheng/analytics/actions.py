@@ -523,9 +523,10 @@ def _write_scores(columns: dict[str, list], *, method: str, now: datetime) -> No
         dumps(reasons).replace("\\", "\\\\") for reasons in columns["churn_reasons"]
     ]
     tail = f"\t{method}\t{now.isoformat()}\n"
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        f"COPY {table} ({column_list}) FROM STDIN"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
+    ):
         for chunk_start in range(0, count, _COPY_CHUNK):
             chunk = [text[name][chunk_start : chunk_start + _COPY_CHUNK] for name in names]
             copy.write("".join("\t".join(row) + tail for row in zip(*chunk, strict=True)))

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.core.management.base import CommandError
 
 from kesheng.analytics import journeys
 from kesheng.analytics.queries import compute_funnel_report, compute_path_report
