@@ -403,7 +403,8 @@ def score_customers(*, now: datetime | None = None) -> ScoringSummary:
 
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    orders = list_kept_order_arrays(currency=settings.KESHENG_DEFAULT_CURRENCY, end=now)
+    read = list_kept_order_arrays(currency=settings.KESHENG_DEFAULT_CURRENCY, end=now)
+    orders = OrderArrays(*churn.sort_orders(read.customer_pks, read.order_dates, read.amounts))
     finished("read_orders")
     table = rfm.compute_rfm(orders.customer_pks, orders.order_dates, orders.amounts, as_of=today)
     finished("rfm")
