@@ -239,6 +239,9 @@ def main() -> None:
     )
     for stage, stage_seconds in summary.stages.items():
         print(f"  {stage:<16} {stage_seconds:7.1f} s")
+    # The commit runs the deferred foreign-key check of every score row: after the stages.
+    rest = seconds - sum(summary.stages.values())
+    print(f"  {'commit and rest':<16} {rest:7.1f} s")
     churn = summary.churn or {}
     evaluation = churn.get("evaluation") or {}
     print(
