@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import numpy as np
+from django.db import connection
 from django.db.models import Count, Max, Min, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -315,6 +316,8 @@ def list_kept_order_arrays(*, currency: str, end: datetime | None = None) -> Ord
     """Every kept order (placed or completed) in ``currency`` up to ``end`` as arrays of
     customer pk, order day in the business time zone and amount, in one query streamed in
     chunks: the input of the customer models (RFM, CLV), which work on whole arrays."""
+    if connection.vendor == "postgresql":
+        return _packed_kept_order_arrays(currency=currency, end=end)
     orders = Order.objects.filter(status__in=KEPT_STATUSES, currency=currency)
     if end is not None:
         orders = orders.filter(ordered_at__lte=end)
@@ -334,6 +337,43 @@ def list_kept_order_arrays(*, currency: str, end: datetime | None = None) -> Ord
         customer_pks=np.array(customer_pks, dtype=np.int64),
         order_dates=np.array(days, dtype="datetime64[D]"),
         amounts=np.array(amounts, dtype=np.float64),
+    )
+
+
+# One order as PostgreSQL's binary send functions write it: customer int8, day int4, amount
+# float8, big-endian and packed.
+_ORDER_RECORD = np.dtype([("customer", ">i8"), ("day", ">i4"), ("amount", ">f8")])
+_ORDERS_PER_BLOCK = 250_000  # orders (by id range) packed into one bytea value
+
+
+def _packed_kept_order_arrays(*, currency: str, end: datetime | None) -> OrderArrays:
+    """``list_kept_order_arrays`` on PostgreSQL: the server packs the orders into a few large
+    bytea values of fixed-width records, which NumPy decodes whole; no Python object per
+    order (10M orders: seconds rather than the better part of a minute; COPY TO STDOUT was
+    no faster, as libpq hands its rows over one at a time)."""
+    table = connection.ops.quote_name(Order._meta.db_table)
+    statuses = ", ".join(["%s"] * len(KEPT_STATUSES))
+    conditions = [f"status IN ({statuses})", "currency = %s"]
+    params: list = [timezone.get_default_timezone_name(), *KEPT_STATUSES, currency]
+    if end is not None:
+        conditions.append("ordered_at <= %s")
+        params.append(end)
+    statement = (
+        "SELECT string_agg(int8send(customer_id) "
+        "|| int4send(((ordered_at AT TIME ZONE %s)::date - DATE '1970-01-01')::int4) "
+        "|| float8send(amount::float8), ''::bytea) "
+        f"FROM {table} WHERE {' AND '.join(conditions)} GROUP BY id / {_ORDERS_PER_BLOCK}"
+    )
+    blocks = []
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for (block,) in cursor.fetchall():
+            blocks.append(np.frombuffer(block, dtype=_ORDER_RECORD))
+    rows = np.concatenate(blocks) if blocks else np.zeros(0, dtype=_ORDER_RECORD)
+    return OrderArrays(
+        customer_pks=rows["customer"].astype(np.int64),
+        order_dates=rows["day"].astype(np.int64).astype("datetime64[D]"),
+        amounts=rows["amount"].astype(np.float64),
     )
 
 

@@ -199,29 +199,39 @@ def list_event_arrays(
         events = events.filter(occurred_at__lt=end)
     if steps is not None:
         events = events.filter(Q(touchpoint__code__in=steps) | Q(type__in=steps))
+    # Ids rather than joined codes: the rows stay narrow and the few codes are mapped once.
     rows = events.order_by().values_list(
-        "customer_id", "occurred_at", "touchpoint__code", "type", "channel__code"
+        "customer_id", "occurred_at", "touchpoint_id", "type", "channel_id"
     )
     customers: list[int] = []
-    seconds: list[int] = []
-    touchpoints: list[str] = []
+    seconds: list[float] = []
+    touchpoint_ids: list[int] = []
     types: list[str] = []
-    channels: list[str] = []
-    for customer_pk, occurred_at, touchpoint, event_type, channel in rows.iterator(
+    channel_ids: list[int] = []
+    for customer_pk, occurred_at, touchpoint_pk, event_type, channel_pk in rows.iterator(
         chunk_size=10_000
     ):
         customers.append(customer_pk)
-        seconds.append(int(occurred_at.timestamp()))
-        touchpoints.append(touchpoint or "")
+        seconds.append(occurred_at.timestamp())
+        touchpoint_ids.append(touchpoint_pk or 0)
         types.append(event_type)
-        channels.append(channel)
+        channel_ids.append(channel_pk)
+    touchpoint_codes = dict(Touchpoint.objects.values_list("pk", "code"))
+    channel_codes = dict(Channel.objects.values_list("pk", "code"))
     return EventArrays(
         customer_pks=np.array(customers, dtype=np.int64),
-        seconds=np.array(seconds, dtype=np.int64),
-        touchpoints=np.array(touchpoints, dtype=str),
+        seconds=np.floor(np.array(seconds, dtype=np.float64)).astype(np.int64),
+        touchpoints=_codes_of(touchpoint_ids, touchpoint_codes),
         types=np.array(types, dtype=str),
-        channels=np.array(channels, dtype=str),
+        channels=_codes_of(channel_ids, channel_codes),
     )
+
+
+def _codes_of(pks: list[int], codes: dict[int, str]) -> np.ndarray:
+    """The code of each pk ("" for 0, no row), mapped per distinct pk rather than per row."""
+    distinct, index = np.unique(np.array(pks, dtype=np.int64), return_inverse=True)
+    names = np.array([codes.get(pk, "") for pk in distinct.tolist()] or [""], dtype=str)
+    return names[index.ravel()] if len(pks) else np.array([], dtype=str)
 
 
 def list_event_types() -> list[str]:

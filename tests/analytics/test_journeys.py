@@ -8,9 +8,12 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kesheng.analytics import journeys
 from kesheng.analytics.queries import compute_funnel_report, compute_path_report
+from kesheng.analytics.queries.journeys import compute_path_reports
 from kesheng.commerce.actions import prepare_orders, write_orders
 from kesheng.tracking.actions import record_events
 from tests.staff_fixtures import STAFF_PASSWORD, create_staff_user
@@ -185,6 +188,43 @@ def test_paths_before_a_purchase_and_a_complaint(journey_data):
     assert complaint["paths"] == [
         {"steps": ["web_browse"], "labels": ["浏览与搜索"], "count": 1, "share": 1.0}
     ]
+
+
+def test_path_reports_share_one_read_and_equal_the_single_reports(journey_data):
+    both = compute_path_reports(("purchase", "complaint"), 2, now=NOW)
+    assert both == {
+        "purchase": compute_path_report("purchase", 2, now=NOW),
+        "complaint": compute_path_report("complaint", 2, now=NOW),
+    }
+
+
+def test_path_reports_refuse_bad_options_before_reading(journey_data):
+    from kesheng.core.errors import InvalidInput
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(InvalidInput) as refused:
+        compute_path_reports(("lunch", "purchase"), 9)
+    assert [error.field for error in refused.value.errors] == ["before", "length"]
+    assert len(queries.captured_queries) == 0
+
+
+def test_the_journeys_page_reads_the_events_once_for_both_path_reports(journey_data, client):
+    create_staff_user("analyst.wu", role="analyst")
+    client.login(username="analyst.wu", password=STAFF_PASSWORD)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/analytics/journeys/", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "chart-paths-purchase" in html and "chart-paths-complaint" in html
+    # The year of events is read once, not once per report (the complaint anchors read only
+    # the complaint events: their query names the type).
+    year_reads = [
+        query["sql"]
+        for query in queries.captured_queries
+        if 'FROM "tracking_event"' in query["sql"]
+        and '"tracking_event"."occurred_at" >=' in query["sql"]
+        and '"tracking_event"."type" IN' not in query["sql"]
+    ]
+    assert len(year_reads) == 1
 
 
 def test_cli_funnel_and_paths_in_json(journey_data, capsys):

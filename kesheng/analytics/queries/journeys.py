@@ -15,7 +15,12 @@ from kesheng.cases.queries import list_case_openings
 from kesheng.commerce.queries import list_kept_order_moments
 from kesheng.core.errors import FieldError, InvalidInput
 from kesheng.feedback.queries import list_complaint_moments
-from kesheng.tracking.queries import get_step_labels, list_event_arrays, list_event_types
+from kesheng.tracking.queries import (
+    EventArrays,
+    get_step_labels,
+    list_event_arrays,
+    list_event_types,
+)
 
 MIN_STEPS, MAX_STEPS = 2, 8
 DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS = 30, 365
@@ -190,23 +195,59 @@ def compute_path_report(
     and complaint events; one per customer and day) of the last ``days`` days, each step within
     ``PATH_LOOKBACK_DAYS`` before it."""
     kind, size, period, count = parse_path_options(before, length, days, top)
+    return compute_path_reports((kind,), size, period, count, now=now)[kind]
+
+
+def compute_path_reports(
+    befores: tuple[str, ...] = BEFORE_CHOICES,
+    length: Any = DEFAULT_PATH_LENGTH,
+    days: Any = DEFAULT_PATH_DAYS,
+    top: Any = DEFAULT_PATH_TOP,
+    *,
+    now: datetime | None = None,
+) -> dict[str, dict[str, Any]]:
+    """``compute_path_report`` for each of ``befores`` (by default purchase and complaint), the
+    events of the period read once for all of them: the journeys page shows both, and the
+    read is most of the work."""
+    for before in befores:
+        parse_path_options(before, length, days, top)
+    _, size, period, count = parse_path_options(BEFORE_CHOICES[0], length, days, top)
     now = now or timezone.now()
     start = now - timedelta(days=period)
     lookback = timedelta(days=PATH_LOOKBACK_DAYS)
-    anchor_customers, anchor_seconds = _anchors(kind, start, now)
     events = list_event_arrays(start=start - lookback, end=now)
     step_names = np.where(events.touchpoints != "", events.touchpoints, events.types)
     names, codes = np.unique(step_names, return_inverse=True)
+    labels = get_step_labels()
+    return {
+        kind: _path_report(kind, size, period, count, events, names, codes.ravel(), labels, now)
+        for kind in befores
+    }
+
+
+def _path_report(
+    kind: str,
+    size: int,
+    period: int,
+    count: int,
+    events: EventArrays,
+    names: np.ndarray,
+    codes: np.ndarray,
+    labels: dict[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    start = now - timedelta(days=period)
+    lookback = timedelta(days=PATH_LOOKBACK_DAYS)
+    anchor_customers, anchor_seconds = _anchors(kind, start, now)
     paths = journeys.compute_paths(
         events.customer_pks,
         events.seconds,
-        codes.ravel(),
+        codes,
         anchor_customers,
         anchor_seconds,
         length=size,
         lookback_seconds=int(lookback.total_seconds()),
     )
-    labels = get_step_labels()
     rows = []
     for row, times in zip(paths.rows[:count].tolist(), paths.counts[:count].tolist(), strict=True):
         steps = [str(names[code]) for code in row if code != journeys.NO_STEP]
