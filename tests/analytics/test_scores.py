@@ -185,7 +185,7 @@ def test_cli_clv_exits_2_with_the_reason_when_data_cannot_support_a_fit(few):
     with pytest.raises(CommandError) as refused:
         call_command("analytics", "clv", "--json")
     assert refused.value.returncode == 2
-    assert "only 1 customers bought more than once" in str(refused.value)
+    assert "只有 1 位客户购买过不止一次" in str(refused.value)
 
 
 def test_cli_clv_refuses_bad_options_with_exit_2(few):

@@ -27,6 +27,29 @@ DEFAULT_CHURN_TOP = 20
 MAX_CHURN_TOP = 1000
 
 
+def fit_error_message(error: clv.FitError) -> str:
+    """Why the lifetime-value models cannot be fitted, in the active language (the pure
+    module says it in English, with the numbers in ``details``)."""
+    details = error.details
+    if error.code == "no_customers":
+        return _("there are no customers to fit the model on")
+    if error.code == "too_few_repeat_buyers":
+        return _(
+            "only %(repeat_buyers)s customers bought more than once; the model needs at least "
+            "%(minimum)s"
+        ) % {"repeat_buyers": details.get("repeat_buyers", 0), "minimum": details.get("minimum")}
+    if error.code == "no_variance":
+        return _(
+            "every customer looks the same to the model (the same number of repeat purchases "
+            "or the same spend), so it cannot tell them apart"
+        )
+    if error.code == "did_not_converge":
+        return _("the model's fit did not converge; the data may be too few or too uniform")
+    if error.code == "infinite_mean_spend":
+        return _("the spend model finds no finite expected spend per purchase for these data")
+    return _("the data do not suit the model: %(reason)s") % {"reason": error.message}
+
+
 def _money(value: Decimal | None) -> float | None:
     return None if value is None else float(Decimal(value).quantize(CENT))
 
@@ -300,7 +323,7 @@ def fit_lifetime_value(
             horizon_months=months,
         )
     except clv.FitError as error:
-        raise DomainError(error.message, field=error.code) from None
+        raise DomainError(fit_error_message(error), field=error.code) from None
     if end is None:
         first = orders.order_dates.min().astype(date)
         end = first + timedelta(days=(today - first).days * 2 // 3)
@@ -319,11 +342,11 @@ def fit_lifetime_value(
         holdout.update(check.to_json())
     except clv.FitError as error:
         if calibration_end:
-            raise DomainError(error.message, field=error.code) from None
+            raise DomainError(fit_error_message(error), field=error.code) from None
         holdout = {
             "calibration_end": end.isoformat(),
             "holdout_end": today.isoformat(),
-            "error": {"code": error.code, "message": error.message},
+            "error": {"code": error.code, "message": fit_error_message(error)},
         }
     return {
         "end": today.isoformat(),
