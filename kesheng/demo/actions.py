@@ -35,7 +35,7 @@ from kesheng.customers.importing import ParsedCustomer, import_customers
 from kesheng.customers.queries import list_customers, list_segments, map_customer_ids
 from kesheng.demo import catalogue, survey_generator
 from kesheng.demo.cases import load_demo_cases
-from kesheng.demo.feedback import generate_feedback
+from kesheng.demo.feedback import feedback_volume, generate_feedback
 from kesheng.demo.generator import WINDOW_DAYS, Clock, DemoCustomer, DemoEvent, DemoOrder, generate
 from kesheng.demo.help_articles import load_demo_help_articles
 from kesheng.demo.loyalty import load_demo_loyalty, load_demo_points
@@ -248,7 +248,10 @@ def _save_feedback(data, *, seed: int, now: datetime) -> int:
     action: analysed after commit, and the recent complaints and low reviews open cases by the
     rule (older ones are history and open nothing)."""
     items = generate_feedback(
-        seed=seed, now=now, customer_ids=[customer.customer_id for customer in data.customers]
+        seed=seed,
+        now=now,
+        customer_ids=[customer.customer_id for customer in data.customers],
+        volume=feedback_volume(len(data.customers)),
     )
     result = record_feedback(items=items)
     _refuse_rejections(result.rejected, "feedback")

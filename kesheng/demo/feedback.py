@@ -14,6 +14,16 @@ from datetime import datetime, timedelta
 from kesheng.demo.catalogue import PRODUCTS, STORES
 
 DAYS = 730
+# About one external voice for every two customers, up to the 2,400 of the full demo (a small
+# test load stays quick to analyse).
+MAX_VOLUME = 2_400
+MIN_VOLUME = 100
+
+
+def feedback_volume(customer_count: int) -> int:
+    return max(MIN_VOLUME, min(MAX_VOLUME, customer_count // 2))
+
+
 SPIKE_STORE = "sh-pudong"
 SPIKE_DAYS = 7
 

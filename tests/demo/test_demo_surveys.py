@@ -3,6 +3,7 @@ from statistics import mean
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 from django.db.models import F
 
 from kesheng.commerce.models import StaffMember
@@ -34,9 +35,19 @@ NOW = datetime(2026, 3, 15, 6, 30, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(scope="module")
+def loaded_demo(django_db_setup, django_db_blocker):
+    """The demo loaded once for the module inside a transaction rolled back at its end; each
+    test runs in a savepoint of it (the ``db`` fixture), so none sees another's changes. Seven
+    seconds a load made this module the slowest of the suite when every test loaded it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield load_demo_data(customer_count=400, seed=3, now=NOW)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    return load_demo_data(customer_count=400, seed=3, now=NOW)
+def demo(loaded_demo, db):
+    return loaded_demo
 
 
 def survey_counts():

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kesheng.demo.actions import load_demo_data
-from kesheng.demo.feedback import SPIKE_DAYS, SPIKE_STORE, generate_feedback
+from kesheng.demo.feedback import SPIKE_DAYS, SPIKE_STORE, feedback_volume, generate_feedback
 from kesheng.feedback.actions import parse_feedback_item
 from kesheng.feedback.models import FeedbackItem
 
@@ -54,7 +54,10 @@ def test_the_demo_load_stores_the_feedback_once(db):
     summary = load_demo_data(customer_count=25, seed=3, now=NOW)
     external = FeedbackItem.objects.exclude(source="survey")
     expected = Counter(
-        item["source"] for item in generate_feedback(seed=3, now=NOW, customer_ids=["x"])
+        item["source"]
+        for item in generate_feedback(
+            seed=3, now=NOW, customer_ids=["x"], volume=feedback_volume(25)
+        )
     )
     assert Counter(external.values_list("source", flat=True)) == expected
     assert summary.feedback_items == sum(expected.values())
