@@ -35,7 +35,7 @@ PAGE_SIZE = 50
 @permission_required(VIEW_CASE, raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     store_ids = visible_store_ids(request.user)
-    form = CaseFilterForm(request.GET or None, store_ids=store_ids)
+    form = CaseFilterForm(request.GET or None, store_ids=store_ids, user=request.user)
     status = 400 if request.GET and not form.is_valid() else 200
     cases = list_cases(form.filters(), store_ids=store_ids)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page") or 1)

@@ -4,12 +4,12 @@ cases only; cases without a store belong to no store manager)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from kesheng.cases.models import OPEN_STATUSES, Case, CaseStatus
+from kesheng.cases.models import OPEN_STATUSES, Case, CaseStatus, Team
 from kesheng.core.errors import NotFound
 
 OPEN = "open"  # the status filter for every open status at once
@@ -23,6 +23,8 @@ class CaseFilters:
     assignee_id: int | None = None
     is_overdue: bool = False
     customer_pk: int | None = None
+    team_of_user_id: int | None = None  # cases of the teams this person is a member or lead of
+    breaching_within_hours: int | None = None  # open, a deadline due soon or past 75 %
 
 
 def visible_cases(store_ids: frozenset[int] | None) -> QuerySet[Case]:
@@ -38,6 +40,26 @@ def overdue_filter(now: datetime) -> Q:
     first = Q(first_responded_at__isnull=True, first_response_due__lt=now)
     resolution = Q(resolution_due__lt=now) & ~Q(status=CaseStatus.WAITING_ON_CUSTOMER)
     return Q(status__in=OPEN_STATUSES) & (first | resolution)
+
+
+def breaching_soon_filter(now: datetime, hours: int) -> Q:
+    """Open cases with a deadline not met yet that falls due within ``hours`` (or is already
+    past), or whose 75 % warning time has come. The resolution deadline does not count while
+    waiting on the customer (its clock is paused)."""
+    horizon = now + timedelta(hours=hours)
+    first = Q(first_responded_at__isnull=True) & (
+        Q(first_response_due__lte=horizon) | Q(first_response_warn_at__lte=now)
+    )
+    resolution = (Q(resolution_due__lte=horizon) | Q(resolution_warn_at__lte=now)) & ~Q(
+        status=CaseStatus.WAITING_ON_CUSTOMER
+    )
+    return Q(status__in=OPEN_STATUSES) & (first | resolution)
+
+
+def teams_of_user_filter(user_id: int) -> Q:
+    """Cases handled by a team this person is a member or the lead of."""
+    teams = Team.objects.filter(Q(members__pk=user_id) | Q(lead_id=user_id)).values("pk")
+    return Q(handling_team_id__in=teams)
 
 
 def list_cases(
@@ -60,6 +82,12 @@ def list_cases(
         cases = cases.filter(customer_id=filters.customer_pk)
     if filters.is_overdue:
         cases = cases.filter(overdue_filter(now or timezone.now()))
+    if filters.team_of_user_id is not None:
+        cases = cases.filter(teams_of_user_filter(filters.team_of_user_id))
+    if filters.breaching_within_hours is not None:
+        cases = cases.filter(
+            breaching_soon_filter(now or timezone.now(), filters.breaching_within_hours)
+        )
     return cases.order_by("urgency", "resolution_due", "id")
 
 
