@@ -20,7 +20,7 @@ from kesheng.cases.forms import (
     UrgencyForm,
 )
 from kesheng.cases.models import Case
-from kesheng.cases.queries import get_case, list_case_history, list_cases
+from kesheng.cases.queries import explain_pauses, get_case, list_case_history, list_cases
 from kesheng.commerce.queries import visible_store_ids
 from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from kesheng.feedback.queries import get_feedback_item
@@ -62,9 +62,12 @@ def _not_found(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 200, **forms):
+    history = list_case_history(case)
+    now = timezone.now()
     context = {
         "case": case,
-        "history": list_case_history(case),
+        "history": history,
+        "pauses": explain_pauses(case, history, now=now),
         "assign_form": forms.get("assign_form") or AssignForm(initial={"assignee": case.assignee}),
         "status_form": forms.get("status_form") or StatusForm(),
         "urgency_form": forms.get("urgency_form") or UrgencyForm(initial={"urgency": case.urgency}),
@@ -76,7 +79,7 @@ def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 
             if value in case.allowed_statuses()
         ],
         "error": error,
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "cases/case_detail.html", context, status=status)
 

@@ -9,8 +9,11 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from kesheng.cases.models import OPEN_STATUSES, Case, CaseStatus, Team
+from kesheng.cases import pauses, sla
+from kesheng.cases.models import OPEN_STATUSES, Case, CaseEventKind, CaseStatus, Team
 from kesheng.core.errors import NotFound
+from kesheng.feedback.queries import visible_feedback
+from kesheng.surveys.models import Response, ResponseStatus
 
 OPEN = "open"  # the status filter for every open status at once
 
@@ -109,6 +112,67 @@ def get_case(case_id: int, *, store_ids: frozenset[int] | None) -> Case:
 
 def list_case_history(case: Case) -> list:
     return list(case.events.select_related("actor").order_by("created_at", "id"))
+
+
+def explain_pauses(case: Case, history: list, *, now: datetime | None = None) -> list[dict]:
+    """The periods the case waited on the customer (only the resolution clock pauses), oldest
+    first: ``start``, ``end`` (None while waiting), the paused ``working_minutes`` that moved
+    the resolution deadline on, and ``customer_wrote``: what the customer sent meanwhile (new
+    feedback items, completed survey responses, sources linked to the case), each
+    ``{"kind", "id", "at"}`` in time order. ``history`` is ``list_case_history(case)``."""
+    now = now or timezone.now()
+    changes = [
+        (event.created_at, event.from_value, event.to_value)
+        for event in history
+        if event.kind == CaseEventKind.STATUS
+    ]
+    periods = pauses.pause_periods(changes, CaseStatus.WAITING_ON_CUSTOMER)
+    if not periods:
+        return []
+    from kesheng.cases.actions.common import hours_of
+
+    hours = hours_of(case.sla_terms)
+    span = (periods[0].start, now if periods[-1].end is None else periods[-1].end)
+    wrote: list[tuple[datetime, str, int]] = [
+        (event.created_at, "linked", event.pk)
+        for event in history
+        if event.kind == CaseEventKind.LINKED
+    ]
+    if case.customer_id is not None:
+        wrote += [
+            (at, "feedback", pk)
+            for pk, at in visible_feedback(None)
+            .filter(customer_id=case.customer_id, occurred_at__gte=span[0], occurred_at__lt=span[1])
+            .values_list("pk", "occurred_at")
+        ]
+        wrote += [
+            (at, "response", pk)
+            for pk, at in Response.objects.filter(
+                customer_id=case.customer_id,
+                status=ResponseStatus.COMPLETED,
+                completed_at__gte=span[0],
+                completed_at__lt=span[1],
+            ).values_list("pk", "completed_at")
+        ]
+    wrote.sort()
+    explained = []
+    for period in periods:
+        end = period.end or now
+        explained.append(
+            {
+                "start": period.start,
+                "end": period.end,
+                "working_minutes": round(
+                    sla.working_time_between(period.start, end, hours).total_seconds() / 60
+                ),
+                "customer_wrote": [
+                    {"kind": kind, "id": pk, "at": at}
+                    for at, kind, pk in wrote
+                    if period.start <= at < end
+                ],
+            }
+        )
+    return explained
 
 
 def list_cases_after(
