@@ -49,7 +49,10 @@ class CaseFilterForm(forms.Form):
         required=False,
         min_value=1,
         max_value=24 * 7,
-        help_text=_("Due within this many hours, or past 75 % of its time (default 4)."),
+        help_text=_(
+            "A deadline due within this many hours (default 4), or with three quarters of its "
+            "time gone."
+        ),
     )
 
     status = forms.ChoiceField(
