@@ -328,6 +328,20 @@ KESHENG_CASE_FEEDBACK_MAX_AGE_DAYS = env_int("KESHENG_CASE_FEEDBACK_MAX_AGE_DAYS
 # A social mention found negative by the analysis opens a case from this reach (followers,
 # views) up; 0 turns the rule off.
 KESHENG_CASE_SOCIAL_REACH_MIN = env_int("KESHENG_CASE_SOCIAL_REACH_MIN", 10_000)
+# A rule-opened case is raised one urgency level (P3 to P2, never above P1) when its feedback
+# item's sentiment is negative with a score at most this ("off": never), or when the customer
+# holds one of these loyalty tiers ("top": the highest tier; empty: never).
+_raise_sentiment = env_str("KESHENG_CASE_RAISE_SENTIMENT_MAX", "-0.6").strip().lower()
+try:
+    KESHENG_CASE_RAISE_SENTIMENT_MAX: float | None = (
+        None if _raise_sentiment == "off" else float(_raise_sentiment)
+    )
+except ValueError:
+    raise ImproperlyConfigured(
+        "The setting KESHENG_CASE_RAISE_SENTIMENT_MAX must be a number from -1 to 1 or off, "
+        f"not {_raise_sentiment!r}"
+    ) from None
+KESHENG_CASE_RAISE_TIERS = env_list("KESHENG_CASE_RAISE_TIERS", ["top"])
 
 CELERY_BEAT_SCHEDULE["send-queued-messages"] = {
     "task": "kesheng.messaging.send_queued_messages",

@@ -25,8 +25,35 @@ class StaffChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
+MINE, MY_TEAM, BREACHING = "mine", "team", "breaching"
+DEFAULT_BREACHING_HOURS = 4
+
+
 class CaseFilterForm(forms.Form):
-    """Filters of the case queue; the store choices are the stores the person may see."""
+    """Filters of the case queue; the store choices are the stores the person may see. The
+    views are relative to the person looking (``user``): their cases, their teams' cases, or
+    the cases about to miss a deadline."""
+
+    view = forms.ChoiceField(
+        label=_("View"),
+        required=False,
+        choices=[
+            ("", _("All cases")),
+            (MINE, _("Mine")),
+            (MY_TEAM, _("My team")),
+            (BREACHING, _("Breaching soon")),
+        ],
+    )
+    hours = forms.IntegerField(
+        label=_("Breaching within (hours)"),
+        required=False,
+        min_value=1,
+        max_value=24 * 7,
+        help_text=_(
+            "A deadline due within this many hours (default 4), or with three quarters of its "
+            "time gone."
+        ),
+    )
 
     status = forms.ChoiceField(
         label=_("Status"),
@@ -48,8 +75,9 @@ class CaseFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
-    def __init__(self, *args, store_ids=None, **kwargs):
+    def __init__(self, *args, store_ids=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["store"].queryset = _stores(store_ids)  # type: ignore[attr-defined]
         self.fields["assignee"].queryset = _staff()  # type: ignore[attr-defined]
 
@@ -60,12 +88,21 @@ class CaseFilterForm(forms.Form):
         if not self.is_valid():
             return CaseFilters()
         data = self.cleaned_data
+        view = data["view"]
+        user_id = self.user.pk if self.user is not None else None
+        assignee_id = data["assignee"].pk if data["assignee"] else None
+        if view == MINE:
+            assignee_id = user_id if user_id is not None else -1
         return CaseFilters(
             status=data["status"],
             urgency=data["urgency"],
             store_id=data["store"].pk if data["store"] else None,
-            assignee_id=data["assignee"].pk if data["assignee"] else None,
+            assignee_id=assignee_id,
             is_overdue=data["overdue"],
+            team_of_user_id=(user_id if user_id is not None else -1) if view == MY_TEAM else None,
+            breaching_within_hours=(data["hours"] or DEFAULT_BREACHING_HOURS)
+            if view == BREACHING
+            else None,
         )
 
 

@@ -20,7 +20,7 @@ from kesheng.cases.forms import (
     UrgencyForm,
 )
 from kesheng.cases.models import Case
-from kesheng.cases.queries import get_case, list_case_history, list_cases
+from kesheng.cases.queries import explain_pauses, get_case, list_case_history, list_cases
 from kesheng.commerce.queries import visible_store_ids
 from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from kesheng.feedback.queries import get_feedback_item
@@ -35,7 +35,7 @@ PAGE_SIZE = 50
 @permission_required(VIEW_CASE, raise_exception=True)
 def queue(request: HttpRequest) -> HttpResponse:
     store_ids = visible_store_ids(request.user)
-    form = CaseFilterForm(request.GET or None, store_ids=store_ids)
+    form = CaseFilterForm(request.GET or None, store_ids=store_ids, user=request.user)
     status = 400 if request.GET and not form.is_valid() else 200
     cases = list_cases(form.filters(), store_ids=store_ids)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page") or 1)
@@ -62,9 +62,12 @@ def _not_found(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 200, **forms):
+    history = list_case_history(case)
+    now = timezone.now()
     context = {
         "case": case,
-        "history": list_case_history(case),
+        "history": history,
+        "pauses": explain_pauses(case, history, now=now),
         "assign_form": forms.get("assign_form") or AssignForm(initial={"assignee": case.assignee}),
         "status_form": forms.get("status_form") or StatusForm(),
         "urgency_form": forms.get("urgency_form") or UrgencyForm(initial={"urgency": case.urgency}),
@@ -76,7 +79,7 @@ def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 
             if value in case.allowed_statuses()
         ],
         "error": error,
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "cases/case_detail.html", context, status=status)
 

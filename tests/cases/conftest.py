@@ -36,3 +36,11 @@ def smtp_server(settings):
     settings.KESHENG_PUBLIC_URL = "http://testserver"
     with running_smtp_server(settings) as handler:
         yield handler
+
+
+@pytest.fixture(autouse=True)
+def no_urgency_rules(settings):
+    """The opening rules' urgencies as the rules give them; raising by sentiment or tier is
+    tested on its own (test_urgency_rules.py turns it back on)."""
+    settings.KESHENG_CASE_RAISE_SENTIMENT_MAX = None
+    settings.KESHENG_CASE_RAISE_TIERS = []

@@ -104,10 +104,11 @@ def test_a_complaint_is_stored_with_its_details_and_opens_a_case(
     ) == ("+8613800138000", "wang.fang@example.com", True, True, "SO-1001", "image/png")
     assert details.photo.name.startswith("complaints/") and details.photo.name.endswith(".png")
     case = Case.objects.get()
+    # A complaint is P2, raised to P1 by its strongly negative sentiment (docs/cases.md).
     assert (case.feedback_item_id, case.category, case.urgency, case.store.code) == (
         item.pk,
         "complaint",
-        "P2",
+        "P1",
         "bj01",
     )
 

@@ -40,6 +40,7 @@ from kesheng.core.events import emit
 from kesheng.customers.models import Customer
 from kesheng.customers.queries import map_customer_ids
 from kesheng.feedback.models import FeedbackItem, FeedbackSource, SentimentLabel
+from kesheng.loyalty.queries import get_loyalty_section, list_tiers
 from kesheng.surveys.definition import iter_questions
 from kesheng.surveys.models import Response
 
@@ -59,9 +60,12 @@ def open_case(
     response: Response | None = None,
     opened_by=None,
     now: datetime | None = None,
+    urgency_rules: bool = False,
 ) -> Case:
     """Open a case and start its SLA clocks from the first matching policy (or the defaults),
-    storing the deadlines and the terms they came from. Emits ``case.opened``. Raises
+    storing the deadlines and the terms they came from. With ``urgency_rules`` (the automatic
+    openings) the urgency is first raised one level when ``raised_urgency`` finds a reason,
+    recorded in the history with the reasons. Emits ``case.opened``. Raises
     InvalidInput for an unknown category or urgency, and ``CaseExists`` (a Conflict naming the
     case) when this customer already has an open case for this cause."""
     errors = []
@@ -77,6 +81,10 @@ def open_case(
         raise InvalidInput(errors)
     summary = _clean_text(summary, "summary", required=False)
     now = now or timezone.now()
+    asked_urgency = urgency
+    reasons: list[str] = []
+    if urgency_rules:
+        urgency, reasons = raised_urgency(urgency, customer=customer, feedback_item=feedback_item)
     policy = match_policy(category=category, urgency=urgency)
     handling_team = team_for(store_id=store_id, category=category)
     terms = with_team_hours(_terms(policy, urgency), handling_team)
@@ -140,6 +148,16 @@ def open_case(
                 text=summary,
                 data={"sla": terms["name"]},
             )
+            if urgency != asked_urgency:
+                _record(
+                    case,
+                    CaseEventKind.URGENCY,
+                    now=now,
+                    from_value=asked_urgency,
+                    to_value=urgency,
+                    text=_("raised by rule: %(reasons)s") % {"reasons": "; ".join(reasons)},
+                    data={"rule": "urgency_rules", "reasons": reasons},
+                )
             if assignee is not None:
                 _record(
                     case,
@@ -171,6 +189,44 @@ def open_case(
             ) from None
         raise
     return case
+
+
+def raised_urgency(
+    urgency: str, *, customer: Customer | None, feedback_item: FeedbackItem | None
+) -> tuple[str, list[str]]:
+    """The urgency after the opening rules (docs/cases.md), and why: one level up (never
+    above P1, however many reasons; a P1 case gives no reasons) when the feedback item's
+    sentiment is negative with a score at most KESHENG_CASE_RAISE_SENTIMENT_MAX, or the
+    customer holds a tier of KESHENG_CASE_RAISE_TIERS ("top": the programme's highest).
+    Reads only; no reason: unchanged.
+    (Customer lifetime value is the analytics app's, above cases, so it is not a rule.)"""
+    reasons: list[str] = []
+    score_max = settings.KESHENG_CASE_RAISE_SENTIMENT_MAX
+    if (
+        score_max is not None
+        and feedback_item is not None
+        and feedback_item.sentiment == SentimentLabel.NEGATIVE
+        and feedback_item.sentiment_score is not None
+        and feedback_item.sentiment_score <= score_max
+    ):
+        reasons.append(
+            _("negative sentiment (score %(score).2f, at most %(max).2f)")
+            % {"score": feedback_item.sentiment_score, "max": score_max}
+        )
+    raise_tiers = set(settings.KESHENG_CASE_RAISE_TIERS)
+    if customer is not None and raise_tiers:
+        tier = get_loyalty_section(customer.pk)["tier"]
+        if tier is not None:
+            if "top" in raise_tiers:
+                tiers = list_tiers()
+                if tiers:
+                    raise_tiers.add(tiers[-1].code)
+            if tier in raise_tiers:
+                reasons.append(_("customer in the %(tier)s tier") % {"tier": tier})
+    levels = list(Urgency.values)  # P1 first
+    if not reasons or urgency == levels[0]:
+        return urgency, []  # nothing to raise
+    return levels[levels.index(urgency) - 1], reasons
 
 
 def open_case_by_hand(
@@ -300,6 +356,7 @@ def open_cases_for_response(payload: dict) -> None:
             response=response,
             # The clock starts when the customer answered, even if the event came late.
             now=response.completed_at,
+            urgency_rules=True,
         )
 
 
@@ -331,6 +388,7 @@ def open_cases_for_feedback(payload: dict) -> None:
                 summary=item.text[:500],
                 store_id=item.store_id,
                 feedback_item=item,
+                urgency_rules=True,
             )
         except IntegrityError:
             continue
@@ -367,6 +425,7 @@ def open_cases_for_social_mentions(payload: dict) -> None:
                 summary=item.text[:500],
                 store_id=item.store_id,
                 feedback_item=item,
+                urgency_rules=True,
             )
         except IntegrityError:
             continue

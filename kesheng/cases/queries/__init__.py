@@ -4,13 +4,16 @@ cases only; cases without a store belong to no store manager)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from kesheng.cases.models import OPEN_STATUSES, Case, CaseStatus
+from kesheng.cases import pauses, sla
+from kesheng.cases.models import OPEN_STATUSES, Case, CaseEventKind, CaseStatus, Team
 from kesheng.core.errors import NotFound
+from kesheng.feedback.queries import visible_feedback
+from kesheng.surveys.models import Response, ResponseStatus
 
 OPEN = "open"  # the status filter for every open status at once
 
@@ -23,6 +26,8 @@ class CaseFilters:
     assignee_id: int | None = None
     is_overdue: bool = False
     customer_pk: int | None = None
+    team_of_user_id: int | None = None  # cases of the teams this person is a member or lead of
+    breaching_within_hours: int | None = None  # open, a deadline due soon or past 75 %
 
 
 def visible_cases(store_ids: frozenset[int] | None) -> QuerySet[Case]:
@@ -38,6 +43,26 @@ def overdue_filter(now: datetime) -> Q:
     first = Q(first_responded_at__isnull=True, first_response_due__lt=now)
     resolution = Q(resolution_due__lt=now) & ~Q(status=CaseStatus.WAITING_ON_CUSTOMER)
     return Q(status__in=OPEN_STATUSES) & (first | resolution)
+
+
+def breaching_soon_filter(now: datetime, hours: int) -> Q:
+    """Open cases with a deadline not met yet that falls due within ``hours`` (or is already
+    past), or whose 75 % warning time has come. The resolution deadline does not count while
+    waiting on the customer (its clock is paused)."""
+    horizon = now + timedelta(hours=hours)
+    first = Q(first_responded_at__isnull=True) & (
+        Q(first_response_due__lte=horizon) | Q(first_response_warn_at__lte=now)
+    )
+    resolution = (Q(resolution_due__lte=horizon) | Q(resolution_warn_at__lte=now)) & ~Q(
+        status=CaseStatus.WAITING_ON_CUSTOMER
+    )
+    return Q(status__in=OPEN_STATUSES) & (first | resolution)
+
+
+def teams_of_user_filter(user_id: int) -> Q:
+    """Cases handled by a team this person is a member or the lead of."""
+    teams = Team.objects.filter(Q(members__pk=user_id) | Q(lead_id=user_id)).values("pk")
+    return Q(handling_team_id__in=teams)
 
 
 def list_cases(
@@ -60,6 +85,12 @@ def list_cases(
         cases = cases.filter(customer_id=filters.customer_pk)
     if filters.is_overdue:
         cases = cases.filter(overdue_filter(now or timezone.now()))
+    if filters.team_of_user_id is not None:
+        cases = cases.filter(teams_of_user_filter(filters.team_of_user_id))
+    if filters.breaching_within_hours is not None:
+        cases = cases.filter(
+            breaching_soon_filter(now or timezone.now(), filters.breaching_within_hours)
+        )
     return cases.order_by("urgency", "resolution_due", "id")
 
 
@@ -81,6 +112,67 @@ def get_case(case_id: int, *, store_ids: frozenset[int] | None) -> Case:
 
 def list_case_history(case: Case) -> list:
     return list(case.events.select_related("actor").order_by("created_at", "id"))
+
+
+def explain_pauses(case: Case, history: list, *, now: datetime | None = None) -> list[dict]:
+    """The periods the case waited on the customer (only the resolution clock pauses), oldest
+    first: ``start``, ``end`` (None while waiting), the paused ``working_minutes`` that moved
+    the resolution deadline on, and ``customer_wrote``: what the customer sent meanwhile (new
+    feedback items, completed survey responses, sources linked to the case), each
+    ``{"kind", "id", "at"}`` in time order. ``history`` is ``list_case_history(case)``."""
+    now = now or timezone.now()
+    changes = [
+        (event.created_at, event.from_value, event.to_value)
+        for event in history
+        if event.kind == CaseEventKind.STATUS
+    ]
+    periods = pauses.pause_periods(changes, CaseStatus.WAITING_ON_CUSTOMER)
+    if not periods:
+        return []
+    from kesheng.cases.actions.common import hours_of
+
+    hours = hours_of(case.sla_terms)
+    span = (periods[0].start, now if periods[-1].end is None else periods[-1].end)
+    wrote: list[tuple[datetime, str, int]] = [
+        (event.created_at, "linked", event.pk)
+        for event in history
+        if event.kind == CaseEventKind.LINKED
+    ]
+    if case.customer_id is not None:
+        wrote += [
+            (at, "feedback", pk)
+            for pk, at in visible_feedback(None)
+            .filter(customer_id=case.customer_id, occurred_at__gte=span[0], occurred_at__lt=span[1])
+            .values_list("pk", "occurred_at")
+        ]
+        wrote += [
+            (at, "response", pk)
+            for pk, at in Response.objects.filter(
+                customer_id=case.customer_id,
+                status=ResponseStatus.COMPLETED,
+                completed_at__gte=span[0],
+                completed_at__lt=span[1],
+            ).values_list("pk", "completed_at")
+        ]
+    wrote.sort()
+    explained = []
+    for period in periods:
+        end = period.end or now
+        explained.append(
+            {
+                "start": period.start,
+                "end": period.end,
+                "working_minutes": round(
+                    sla.working_time_between(period.start, end, hours).total_seconds() / 60
+                ),
+                "customer_wrote": [
+                    {"kind": kind, "id": pk, "at": at}
+                    for at, kind, pk in wrote
+                    if period.start <= at < end
+                ],
+            }
+        )
+    return explained
 
 
 def list_cases_after(
