@@ -78,9 +78,9 @@ def test_the_case_page_lists_pauses_and_flags_one_where_the_customer_wrote(
     create_staff_user("agent.li")
     client.login(username="agent.li", password=STAFF_PASSWORD)
     page = client.get(f"/cases/{case.pk}/").content.decode()
-    assert "The customer wrote during this pause:" in page
-    assert f"feedback #{during.pk}" in page
-    assert "First response: its clock never pauses." in page
+    assert "暂停期间客户有来信：" in page
+    assert f"反馈 #{during.pk}" in page
+    assert "首次响应：计时从不暂停。" in page
 
 
 def test_a_case_that_never_waited_says_so(client, customer):
@@ -88,4 +88,4 @@ def test_a_case_that_never_waited_says_so(client, customer):
     assert explain_pauses(case, list_case_history(case)) == []
     create_staff_user("agent.li")
     client.login(username="agent.li", password=STAFF_PASSWORD)
-    assert "Resolution: never paused." in client.get(f"/cases/{case.pk}/").content.decode()
+    assert "解决：从未暂停。" in client.get(f"/cases/{case.pk}/").content.decode()
