@@ -23,12 +23,14 @@ from kesheng.cases.models import Case
 from kesheng.cases.queries import explain_pauses, get_case, list_case_history, list_cases
 from kesheng.commerce.queries import visible_store_ids
 from kesheng.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from kesheng.customers.queries import list_timeline_items
 from kesheng.feedback.queries import get_feedback_item
 
 VIEW_CASE = "cases.view_case"
 CHANGE_CASE = "cases.change_case"
 ADD_CASE = "cases.add_case"
 PAGE_SIZE = 50
+CASE_TIMELINE_ENTRIES = 15
 
 
 @login_required
@@ -68,6 +70,10 @@ def _detail(request: HttpRequest, case: Case, *, error: str = "", status: int = 
         "case": case,
         "history": history,
         "pauses": explain_pauses(case, history, now=now),
+        # The customer's latest touchpoints, orders and answers beside the case.
+        "timeline": list_timeline_items(case.customer, limit=CASE_TIMELINE_ENTRIES)[0]
+        if case.customer
+        else [],
         "assign_form": forms.get("assign_form") or AssignForm(initial={"assignee": case.assignee}),
         "status_form": forms.get("status_form") or StatusForm(),
         "urgency_form": forms.get("urgency_form") or UrgencyForm(initial={"urgency": case.urgency}),

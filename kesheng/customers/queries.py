@@ -241,6 +241,15 @@ def present_timeline_entry(entry: TimelineEntry) -> TimelineDisplay:
     return TimelineDisplay(title=entry.title, channel=entry.channel, touchpoint=entry.touchpoint)
 
 
+def list_timeline_items(
+    customer: Customer, *, cursor: TimelineCursor | None = None, limit: int = 30
+) -> tuple[list[TimelineItem], TimelineCursor | None]:
+    """One page of the timeline as it reads on a page (the 360 page, a case beside it)."""
+    entries, older_cursor = list_timeline(customer, cursor=cursor, limit=limit)
+    items = [TimelineItem(entry=entry, display=present_timeline_entry(entry)) for entry in entries]
+    return items, older_cursor
+
+
 def get_customer_360(
     customer_id: str, *, cursor: TimelineCursor | None = None, timeline_limit: int = 30
 ) -> Customer360:
@@ -259,10 +268,7 @@ def get_customer_360(
         )
         for name, panel in sorted(profile_panels.items(), key=lambda item: (item[1].order, item[0]))
     ]
-    entries, older_cursor = list_timeline(customer, cursor=cursor, limit=timeline_limit)
-    timeline = [
-        TimelineItem(entry=entry, display=present_timeline_entry(entry)) for entry in entries
-    ]
+    timeline, older_cursor = list_timeline_items(customer, cursor=cursor, limit=timeline_limit)
     return Customer360(
         customer=customer, panels=panels, timeline=timeline, older_cursor=older_cursor
     )

@@ -154,3 +154,34 @@ def test_the_customer_page_shows_open_cases(client, cases):
     assert page.status_code == 200
     html = page.content.decode()
     assert f"/cases/{cases['sh'].pk}/" in html
+
+
+def test_the_case_page_shows_the_customers_timeline_beside_it(client, cases):
+    from kesheng.commerce.actions import record_orders
+
+    record_orders(
+        items=[
+            {
+                "order_id": "SO-1",
+                "customer_id": "C1",
+                "ordered_at": "2026-03-01T14:30:00+08:00",
+                "amount": "88.00",
+                "channel": "web",
+            },
+            {
+                "order_id": "SO-2",
+                "customer_id": "C2",
+                "ordered_at": "2026-03-02T14:30:00+08:00",
+                "amount": "99.00",
+                "channel": "web",
+            },
+        ]
+    )
+    signed_in(client, role="cx_manager")
+    page = client.get(f"/cases/{cases['sh'].pk}/")
+    assert page.status_code == 200
+    timeline = page.context["timeline"]
+    # Only this customer's entries: their order, not another customer's.
+    assert [item.entry.kind for item in timeline] == ["order"]
+    assert timeline[0].entry.occurred_at.isoformat().startswith("2026-03-01T06:30")
+    assert "客户的时间线" in page.content.decode()
