@@ -100,3 +100,22 @@ def test_a_good_handling_answer_is_kept_and_the_case_stays_closed(
     case = Case.objects.get()
     assert (case.status, case.handling_csat) == ("closed", 5)
     assert not case.events.filter(kind="status", to_value="reopened").exists()
+
+
+def test_a_closing_replayed_from_the_past_sends_no_survey(
+    customer, stores, smtp_server, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    set_consent(
+        customer=customer, channel="email", purpose="surveys", is_granted=True, source="web"
+    )
+    case = open_case(category="complaint", customer=customer, summary="历史工单")
+    long_ago = timezone.now() - timedelta(days=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        resolve_case(case=case, actor=None, tell_customer=False, now=long_ago)
+        close_case(case=case, actor=None, now=long_ago + timedelta(hours=1))
+    assert Invitation.objects.count() == 0
+    assert not Case.objects.get(pk=case.pk).events.filter(kind="survey_sent").exists()

@@ -4,6 +4,7 @@ personal invitation, and their answer is kept on the case; a low answer reopens 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -39,6 +40,9 @@ from kesheng.surveys.models import (
 logger = logging.getLogger(__name__)
 
 TRIGGER_PREFIX = "case:"
+# A closing older than this when its event is handled is history being replayed (the demo data,
+# an import): the customer is not asked today about a case closed long ago.
+HANDLING_SURVEY_MAX_DELAY = timedelta(hours=24)
 CHANNEL_KINDS = {"email": DistributionKind.EMAIL, "sms": DistributionKind.SMS}
 
 
@@ -80,6 +84,10 @@ def send_handling_survey(payload: dict) -> None:
         .first()
     )
     if case is None or case.customer_id is None or not payload.get("event_id"):
+        return
+    closing = case.events.filter(pk=payload["event_id"]).values_list("created_at", flat=True)
+    closed_at = closing.first()
+    if closed_at is not None and closed_at < timezone.now() - HANDLING_SURVEY_MAX_DELAY:
         return
     channels = reachable_channels(case.customer_id)
     if not channels:
