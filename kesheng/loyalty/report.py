@@ -81,15 +81,24 @@ class LoyaltyFigures:
     liability: dict = field(default_factory=dict)
 
 
+def _flow_sums() -> dict[str, Sum]:
+    """The ledger's movements by kind, as aggregates (one query for a whole period or month)."""
+    return {
+        "earned": Sum("points", filter=Q(kind=Kind.EARN)),
+        "added": Sum("points", filter=Q(kind=Kind.ADJUST, points__gt=0)),
+        "redeemed": Sum("points", filter=Q(kind=Kind.REDEEM)),
+        "expired": Sum("points", filter=Q(kind=Kind.EXPIRE)),
+        "reversed": Sum("points", filter=Q(kind=Kind.REVERSE)),
+    }
+
+
+def _absolute(totals: dict) -> dict[str, int]:
+    """The sums as positive numbers (redeemed, expired and reversed are negative in the ledger)."""
+    return {name: abs(totals[name] or 0) for name in _flow_sums()}
+
+
 def _flows(transactions) -> dict[str, int]:
-    totals = transactions.aggregate(
-        earned=Sum("points", filter=Q(kind=Kind.EARN)),
-        added=Sum("points", filter=Q(kind=Kind.ADJUST, points__gt=0)),
-        redeemed=Sum("points", filter=Q(kind=Kind.REDEEM)),
-        expired=Sum("points", filter=Q(kind=Kind.EXPIRE)),
-        reversed=Sum("points", filter=Q(kind=Kind.REVERSE)),
-    )
-    return {name: abs(value or 0) for name, value in totals.items()}
+    return _absolute(transactions.aggregate(**_flow_sums()))
 
 
 def _flow(label: str, totals: dict[str, int]) -> PointsFlow:
@@ -139,23 +148,11 @@ def list_monthly_points(end: datetime, *, months: int = 12) -> list[PointsFlow]:
         PointsTransaction.objects.filter(created_at__gte=first, created_at__lt=end)
         .annotate(month=TruncMonth("created_at", tzinfo=zone))
         .values("month")
-        .annotate(
-            earned=Sum("points", filter=Q(kind=Kind.EARN)),
-            added=Sum("points", filter=Q(kind=Kind.ADJUST, points__gt=0)),
-            redeemed=Sum("points", filter=Q(kind=Kind.REDEEM)),
-            expired=Sum("points", filter=Q(kind=Kind.EXPIRE)),
-            reversed=Sum("points", filter=Q(kind=Kind.REVERSE)),
-        )
+        .annotate(**_flow_sums())
         .order_by("month")
     )
-    by_month = {
-        row["month"].strftime("%Y-%m"): {
-            name: abs(row[name] or 0)
-            for name in ("earned", "added", "redeemed", "expired", "reversed")
-        }
-        for row in rows
-    }
-    empty = {"earned": 0, "added": 0, "redeemed": 0, "expired": 0, "reversed": 0}
+    by_month = {row["month"].strftime("%Y-%m"): _absolute(row) for row in rows}
+    empty = dict.fromkeys(_flow_sums(), 0)
     flows = []
     month = first
     for _step in range(months):
